@@ -134,7 +134,8 @@ std::string format_decimal(Decimal value) {
     if (static_cast<int>(digits.size()) <= scale) digits.insert(0, static_cast<std::size_t>(scale) - digits.size() + 1, '0');
     digits.insert(digits.size() - static_cast<std::size_t>(scale), 1, '.');
   }
-  return negative && value.units != 0 ? "-" + digits : digits;
+  if (negative) digits.insert(digits.begin(), '-');
+  return digits;
 }
 
 int compare(Decimal a, Decimal b) noexcept {

@@ -82,14 +82,21 @@ Result<InstrumentName, Errc> parse_instrument_name(std::string_view name) noexce
 
 std::string format_instrument_name(const InstrumentName& name) {
   std::string out = name.base;
-  if (!name.quote.empty()) out += "_" + name.quote;
+  if (!name.quote.empty()) {
+    out += '_';
+    out += name.quote;
+  }
   if (name.kind == InstrumentKind::perpetual) return out + "-PERPETUAL";
-  out += "-" + format_expiry_code(name.expiry);
+  out += '-';
+  out += format_expiry_code(name.expiry);
   if (name.kind == InstrumentKind::future) return out;
   std::string strike = format_decimal(name.strike);
   for (auto& c : strike)
     if (c == '.') c = 'd';
-  return out + "-" + strike + (name.option_type == OptionType::call ? "-C" : "-P");
+  out += '-';
+  out += strike;
+  out += name.option_type == OptionType::call ? "-C" : "-P";
+  return out;
 }
 
 }  // namespace strike
