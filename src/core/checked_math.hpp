@@ -116,6 +116,16 @@ constexpr Result<std::int64_t, Errc> mul_div(std::int64_t a, std::int64_t b, std
   return narrow(q.value());
 }
 
+// a * b * c / d with every product checked in 128 bits and one rounding step: the contract
+// arithmetic of clearing (lots x price x a per-instrument factor / a power of ten).
+constexpr Result<std::int64_t, Errc> mul_mul_div(int128 a, int128 b, int128 c, int128 d, Rounding mode) noexcept {
+  int128 ab = 0, abc = 0;
+  if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc)) return fail(Errc::overflow);
+  auto q = div_round_128(abc, d, mode);
+  if (!q) return fail(q.error());
+  return narrow(q.value());
+}
+
 // 10^exp as int64 for exp in [0, 18].
 constexpr std::int64_t pow10(int exp) noexcept {
   std::int64_t r = 1;

@@ -32,7 +32,17 @@ namespace strike {
   X(duplicate_instrument, 206, "instrument defined twice")                                   \
   X(invalid_instrument_name, 207, "not a valid instrument name")                             \
   X(unknown_instrument, 208, "unknown instrument")                                           \
-  X(duplicate_currency, 209, "currency defined twice")
+  X(duplicate_currency, 209, "currency defined twice")                                      \
+  /* clearing: 6xx */                                                                        \
+  X(unknown_account, 600, "unknown account")                                                 \
+  X(insufficient_funds, 601, "not enough funds")                                             \
+  X(invalid_amount, 602, "amount must be positive")                                          \
+  X(not_same_owner, 603, "accounts do not belong to the same owner")                         \
+  X(currency_not_held, 604, "currency cannot be held in an account")                         \
+  X(no_index_price, 605, "no index price for the underlying")                                \
+  X(no_mark_price, 606, "no mark price for the instrument")                                  \
+  X(invalid_price, 607, "price must be positive")                                            \
+  X(account_limit, 608, "too many accounts")
 
 enum class Errc : std::uint16_t {
 #define STRIKE_X(name, value, message) name = value,
