@@ -10,9 +10,9 @@ namespace {
 std::int64_t sign(std::int64_t v) noexcept { return (v > 0) - (v < 0); }
 std::int64_t abs64(std::int64_t v) noexcept { return v < 0 ? -v : v; }
 
-// The fee charged for `value` (> 0) at `rate`: a charge rounds up, a rebate (rate < 0) down.
-std::int64_t fee_at_rate(std::int64_t value, Decimal rate) noexcept {
-  auto credit = mul_div(-value, rate.units, pow10(rate.scale), Rounding::against_account);
+// The fee charged for `value` (> 0) at rate num / den: a charge rounds up, a rebate (num < 0) down.
+std::int64_t fee_at_rate(std::int64_t value, std::int64_t num, std::int64_t den) noexcept {
+  auto credit = mul_div(-value, num, den, Rounding::against_account);
   STRIKE_ASSERT(credit.ok(), "fee overflow: value {}", value);
   return -credit.value();
 }
@@ -48,6 +48,11 @@ Clearing::Clearing(const InstrumentRegistry& instruments, ClearingConfig config)
     auto m = ContractMath::make(ins, instruments.currencies());
     STRIKE_ASSERT(m.ok(), "instrument {}: contract factors overflow", ins.name);
     math_.push_back(m.value());
+    // Rates on one denominator, so a fee is one multiply-divide.
+    const int scale = std::max({ins.maker_fee.scale, ins.taker_fee.scale, 0});
+    fees_.push_back(FeeRule{ins.maker_fee.units * pow10(scale - ins.maker_fee.scale),
+                            ins.taker_fee.units * pow10(scale - ins.taker_fee.scale), pow10(scale),
+                            config.option_fee_cap.units, pow10(config.option_fee_cap.scale), ins.base});
     held_[ins.settlement_currency.raw()] = true;
     held_[ins.base.raw()] = true;
   }
@@ -81,7 +86,7 @@ Status<Errc> Clearing::deposit(AccountId account, CurrencyId currency, std::int6
   if (!checked_add(ledger_.balance(LedgerAccount::user(account), currency), amount) ||
       !checked_sub(ledger_.balance(external, currency), amount))
     return fail(Errc::overflow);
-  ledger_.post(external, LedgerAccount::user(account), currency, amount, EntryReason::deposit, ref());
+  ledger_.transfer(external, LedgerAccount::user(account), currency, amount, EntryReason::deposit, ref());
   return {};
 }
 
@@ -95,7 +100,7 @@ Status<Errc> Clearing::withdraw(AccountId account, CurrencyId currency, std::int
   if (currency.raw() >= held_.size() || !holds(currency)) return fail(Errc::currency_not_held);
   if (amount <= 0) return fail(Errc::invalid_amount);
   if (amount > available_withdrawal(account, currency)) return fail(Errc::insufficient_funds);
-  ledger_.post(LedgerAccount::user(account), LedgerAccount::venue(VenueAccount::external), currency, amount,
+  ledger_.transfer(LedgerAccount::user(account), LedgerAccount::venue(VenueAccount::external), currency, amount,
                EntryReason::withdrawal, ref());
   return {};
 }
@@ -107,7 +112,7 @@ Status<Errc> Clearing::transfer(AccountId from, AccountId to, CurrencyId currenc
   if (amount <= 0) return fail(Errc::invalid_amount);
   if (amount > available_withdrawal(from, currency)) return fail(Errc::insufficient_funds);
   if (!checked_add(ledger_.balance(LedgerAccount::user(to), currency), amount)) return fail(Errc::overflow);
-  ledger_.post(LedgerAccount::user(from), LedgerAccount::user(to), currency, amount, EntryReason::transfer, ref());
+  ledger_.transfer(LedgerAccount::user(from), LedgerAccount::user(to), currency, amount, EntryReason::transfer, ref());
   return {};
 }
 
@@ -146,52 +151,51 @@ std::int64_t Clearing::apply_to_position(Position& p, std::int64_t lots, std::in
 }
 
 std::int64_t Clearing::fee_of(InstrumentId instrument, Qty lots, Price price, bool maker) const noexcept {
-  const Instrument& ins = instruments_->get(instrument);
-  const ContractMath& m = math_[instrument.raw()];
-  const Decimal rate = maker ? ins.maker_fee : ins.taker_fee;
-  const std::int64_t value = abs64(checked(m.trade_value(lots.raw(), price), "fee value"));
-  if (!m.is_option()) return fee_at_rate(value, rate);
-  // Deribit's options fee: a rate of the underlying, capped at a fraction of the premium.
-  const std::int64_t cap = checked(mul_div(value, config_.option_fee_cap.units, pow10(config_.option_fee_cap.scale),
-                                           Rounding::down), "fee cap");
-  const auto idx = index(ins.base);
-  auto underlying = m.option_underlying_value(lots.raw(), idx.value_or(RefPrice{0}));
-  if (!underlying) return rate.units < 0 ? -cap : cap;  // linear option and no index yet: the cap
-  const std::int64_t fee = fee_at_rate(underlying.value(), rate);
-  return std::clamp(fee, -cap, cap);
+  return fee_for_value(instrument, lots, abs64(checked(math_[instrument.raw()].trade_value(lots.raw(), price), "fee value")),
+                       maker);
 }
 
-void Clearing::charge_fee(Position& p, std::int64_t fee, const EntryRef& r) noexcept {
-  p.fees += fee;
-  ledger_.post(LedgerAccount::user(p.account), LedgerAccount::venue(VenueAccount::fees),
-               instruments_->get(p.instrument).settlement_currency, fee, EntryReason::fee, r);
+std::int64_t Clearing::fee_for_value(InstrumentId instrument, Qty lots, std::int64_t value, bool maker) const noexcept {
+  const FeeRule& rule = fees_[instrument.raw()];
+  const std::int64_t rate = maker ? rule.maker : rule.taker;
+  const ContractMath& m = math_[instrument.raw()];
+  if (!m.is_option()) return fee_at_rate(value, rate, rule.den);
+  // Deribit's options fee: a rate of the underlying, capped at a fraction of the premium.
+  const std::int64_t cap = checked(mul_div(value, rule.cap_num, rule.cap_den, Rounding::down), "fee cap");
+  auto underlying = m.option_underlying_value(lots.raw(), index_[rule.underlying.raw()].last());
+  if (!underlying) return rate < 0 ? -cap : cap;  // linear option and no index yet: the cap
+  const std::int64_t fee = fee_at_rate(underlying.value(), rate, rule.den);
+  return std::clamp(fee, -cap, cap);
 }
 
 FillResult Clearing::on_fill(const Fill& f) noexcept {
   const ContractMath& m = math_[f.instrument.raw()];
   const CurrencyId currency = instruments_->get(f.instrument).settlement_currency;
-  const EntryRef r = ref(f.instrument, f.trade_id);
   const std::int64_t value = checked(m.trade_value(f.qty.raw(), f.price), "fill value");  // the buyer's
 
   FillResult out{currency};
   // Slot indices, not references: creating the second slot may move the first.
   const std::uint32_t buyer_slot = position_slot(f.buyer, f.instrument);
   const std::uint32_t seller_slot = position_slot(f.seller, f.instrument);
-  if (m.is_option()) {
-    out.premium = value;
-    ledger_.post(LedgerAccount::user(f.buyer), LedgerAccount::user(f.seller), currency, value, EntryReason::premium, r);
-  }
-  out.buyer_pnl = apply_to_position(positions_[buyer_slot], f.qty.raw(), value);
-  out.seller_pnl = apply_to_position(positions_[seller_slot], -f.qty.raw(), -value);
-  if (!m.is_option()) {
-    const auto pool = LedgerAccount::venue(VenueAccount::clearing, f.instrument);
-    ledger_.post(pool, LedgerAccount::user(f.buyer), currency, out.buyer_pnl, EntryReason::realized_pnl, r);
-    ledger_.post(pool, LedgerAccount::user(f.seller), currency, out.seller_pnl, EntryReason::realized_pnl, r);
-  }
-  out.buyer_fee = fee_of(f.instrument, f.qty, f.price, f.buyer_is_maker);
-  out.seller_fee = fee_of(f.instrument, f.qty, f.price, !f.buyer_is_maker);
-  charge_fee(positions_[buyer_slot], out.buyer_fee, r);
-  charge_fee(positions_[seller_slot], out.seller_fee, r);
+  Position& buyer = positions_[buyer_slot];
+  Position& seller = positions_[seller_slot];
+  out.premium = m.is_option() ? value : 0;
+  out.buyer_pnl = apply_to_position(buyer, f.qty.raw(), value);
+  out.seller_pnl = apply_to_position(seller, -f.qty.raw(), -value);
+  out.buyer_fee = fee_for_value(f.instrument, f.qty, abs64(value), f.buyer_is_maker);
+  out.seller_fee = fee_for_value(f.instrument, f.qty, abs64(value), !f.buyer_is_maker);
+  buyer.fees += out.buyer_fee;
+  seller.fees += out.seller_fee;
+  // One posting per fill: premium between the two, futures PnL out of the pool (options PnL is
+  // the premium itself), fees to the venue.
+  const bool futures = !m.is_option();
+  const Leg legs[4] = {
+      {LedgerAccount::user(f.buyer), -out.premium + (futures ? out.buyer_pnl : 0) - out.buyer_fee, -out.buyer_fee},
+      {LedgerAccount::user(f.seller), out.premium + (futures ? out.seller_pnl : 0) - out.seller_fee, -out.seller_fee},
+      {LedgerAccount::venue(VenueAccount::clearing, f.instrument), futures ? -out.buyer_pnl - out.seller_pnl : 0},
+      {LedgerAccount::venue(VenueAccount::fees), out.buyer_fee + out.seller_fee},
+  };
+  ledger_.post(currency, legs, EntryReason::trade, ref(f.instrument, f.trade_id));
   last_trade_[f.instrument.raw()] = m.to_ref_price(f.price);
   return out;
 }
@@ -242,7 +246,7 @@ Result<SettlementResult, Errc> Clearing::settle_expiry(InstrumentId instrument, 
     const std::int64_t amount = m.is_option()
                                     ? checked(m.option_payoff(p.size, out.price), "option payoff")
                                     : p.basis + checked(m.value_at(p.size, out.price, Rounding::against_account), "settle");
-    ledger_.post(pool, LedgerAccount::user(p.account), ins.settlement_currency, amount, EntryReason::settlement, r);
+    ledger_.transfer(pool, LedgerAccount::user(p.account), ins.settlement_currency, amount, EntryReason::settlement, r);
     p.realized_pnl += m.is_option() ? amount + p.basis : amount;
     p.size = 0;
     p.basis = 0;
@@ -251,7 +255,7 @@ Result<SettlementResult, Errc> Clearing::settle_expiry(InstrumentId instrument, 
   // Every amount was rounded against its account, so what is left in the pool is the residue.
   out.residue = ledger_.balance(pool, ins.settlement_currency);
   STRIKE_ASSERT(out.residue >= 0, "settlement of {} left the pool short by {}", ins.name, -out.residue);
-  ledger_.post(pool, LedgerAccount::venue(VenueAccount::rounding), ins.settlement_currency, out.residue,
+  ledger_.transfer(pool, LedgerAccount::venue(VenueAccount::rounding), ins.settlement_currency, out.residue,
                EntryReason::rounding, r);
   return out;
 }
@@ -284,13 +288,13 @@ Result<FundingResult, Errc> Clearing::apply_funding(InstrumentId instrument) noe
     // Signed notional in settlement units: long > 0 for both contract shapes.
     const std::int64_t notional = sign(p.size) * abs64(checked(m.value_at(p.size, *mk, Rounding::toward_zero), "notional"));
     const std::int64_t amount = checked(mul_div(-notional, out.rate_num, out.rate_den, Rounding::against_account), "funding");
-    ledger_.post(pool, LedgerAccount::user(p.account), ins.settlement_currency, amount, EntryReason::funding, r);
+    ledger_.transfer(pool, LedgerAccount::user(p.account), ins.settlement_currency, amount, EntryReason::funding, r);
     p.realized_pnl += amount;
     ++out.positions;
   }
   out.residue = ledger_.balance(pool, ins.settlement_currency) - pool_before;
   STRIKE_ASSERT(out.residue >= 0, "funding of {} paid out {} more than it collected", ins.name, -out.residue);
-  ledger_.post(pool, LedgerAccount::venue(VenueAccount::rounding), ins.settlement_currency, out.residue,
+  ledger_.transfer(pool, LedgerAccount::venue(VenueAccount::rounding), ins.settlement_currency, out.residue,
                EntryReason::rounding, r);
   return out;
 }

@@ -12,7 +12,7 @@
 // Rounding: every amount an account receives or pays that is not a shared trade value rounds
 // against the account (fees up, payouts down); the residues are swept to the venue's rounding
 // account, so sums stay exact.
-// Costs: a fill is two position updates, up to five postings and a few 128-bit divisions; no
+// Costs: a fill is two position updates, one posting and a few divisions; no
 // allocation once an account holds the position (position slots are allocated on first fill).
 #pragma once
 
@@ -160,8 +160,8 @@ class Clearing {
 
  private:
   std::uint32_t position_slot(AccountId account, InstrumentId instrument);  // creates it on first use
+  std::int64_t fee_for_value(InstrumentId instrument, Qty lots, std::int64_t value, bool maker) const noexcept;
   std::int64_t apply_to_position(Position& p, std::int64_t lots, std::int64_t value) noexcept;
-  void charge_fee(Position& p, std::int64_t fee, const EntryRef& ref) noexcept;
   EntryRef ref(InstrumentId instrument = InstrumentId{0}, std::uint64_t trade_id = 0) const noexcept {
     return EntryRef{seq_, time_, instrument, trade_id};
   }
@@ -171,6 +171,12 @@ class Clearing {
   ClearingConfig config_;
   Ledger ledger_;
   std::vector<ContractMath> math_;       // [instrument]
+  struct FeeRule {
+    std::int64_t maker = 0, taker = 0, den = 1;  // rates as maker / den, taker / den
+    std::int64_t cap_num = 0, cap_den = 1;       // options: fee <= premium * cap_num / cap_den
+    CurrencyId underlying;
+  };
+  std::vector<FeeRule> fees_;            // [instrument]
   std::vector<bool> held_;               // [currency]: can be deposited
   std::vector<AccountId> owners_;        // [account - 1]: the main account (itself for a main account)
   std::vector<Position> positions_;      // slots, in creation order

@@ -1,5 +1,7 @@
 #include "clearing/ledger.hpp"
 
+#include <bit>
+
 #include "core/assert.hpp"
 
 namespace strike::clearing {
@@ -29,9 +31,7 @@ std::string_view to_string(EntryReason r) noexcept {
     case EntryReason::deposit: return "deposit";
     case EntryReason::withdrawal: return "withdrawal";
     case EntryReason::transfer: return "transfer";
-    case EntryReason::fee: return "fee";
-    case EntryReason::premium: return "premium";
-    case EntryReason::realized_pnl: return "realized_pnl";
+    case EntryReason::trade: return "trade";
     case EntryReason::settlement: return "settlement";
     case EntryReason::funding: return "funding";
     case EntryReason::liquidation_fee: return "liquidation_fee";
@@ -46,7 +46,7 @@ bool CurrencyTotals::conserved() const noexcept {
 }
 
 Ledger::Ledger(std::size_t currencies, std::vector<CurrencyId> pool_currency, std::size_t log_capacity)
-    : currencies_(currencies), pool_currency_(std::move(pool_currency)), log_capacity_(log_capacity) {
+    : currencies_(currencies), pool_currency_(std::move(pool_currency)), log_capacity_(log_capacity == 0 ? 0 : std::bit_ceil(log_capacity)) {
   for (auto& v : venue_) v.assign(currencies_, 0);
   pools_.assign(pool_currency_.size(), 0);
   deposits_.assign(currencies_, 0);
@@ -80,23 +80,30 @@ std::int64_t Ledger::balance(LedgerAccount account, CurrencyId currency) const n
   return const_cast<Ledger*>(this)->slot(account, currency);
 }
 
-void Ledger::post(LedgerAccount from, LedgerAccount to, CurrencyId currency, std::int64_t amount,
-                  EntryReason reason, const EntryRef& ref) noexcept {
-  if (amount == 0) return;
-  std::int64_t& a = slot(from, currency);
-  std::int64_t& b = slot(to, currency);
-  // Balances are bounded by the money supply, far inside int64; an overflow is a broken invariant.
-  STRIKE_ASSERT(!__builtin_sub_overflow(a, amount, &a) && !__builtin_add_overflow(b, amount, &b),
-                "ledger overflow posting {}", amount);
-  if (from == LedgerAccount::venue(VenueAccount::external)) deposits_[currency.raw()] += amount;
-  if (to == LedgerAccount::venue(VenueAccount::external)) withdrawals_[currency.raw()] += amount;
+void Ledger::post(CurrencyId currency, std::span<const Leg> legs, EntryReason reason, const EntryRef& ref) noexcept {
+  std::int64_t sum = 0;
+  bool any = false;
+  for (const Leg& leg : legs) {
+    sum += leg.amount;
+    any = any || leg.amount != 0;
+  }
+  STRIKE_ASSERT(sum == 0, "unbalanced posting: legs sum to {}", sum);
+  if (!any) return;
   ++entries_;
-  digest_ = mix(mix(mix(mix(mix(digest_, from.raw()), to.raw()), currency.raw()), static_cast<std::uint64_t>(amount)),
-                (static_cast<std::uint64_t>(reason) << 56) ^ ref.seq.raw() ^ (ref.trade_id << 8));
-  if (from.is_user())
-    log(from.user_id(), LedgerEntry{ref, to, currency, -amount, a, reason, entries_});
-  if (to.is_user())
-    log(to.user_id(), LedgerEntry{ref, from, currency, amount, b, reason, entries_});
+  std::uint64_t h = mix(digest_, ref.seq.raw() ^ std::rotl(ref.trade_id, 29) ^ (std::uint64_t{currency.raw()} << 48) ^
+                                     (static_cast<std::uint64_t>(reason) << 40));
+  const auto external = LedgerAccount::venue(VenueAccount::external);
+  for (const Leg& leg : legs) {
+    if (leg.amount == 0) continue;
+    std::int64_t& balance = slot(leg.account, currency);
+    // Balances are bounded by the money supply, far inside int64: an overflow is a broken invariant.
+    STRIKE_ASSERT(!__builtin_add_overflow(balance, leg.amount, &balance), "ledger overflow posting {}", leg.amount);
+    h = mix(h, leg.account.raw() ^ std::rotl(static_cast<std::uint64_t>(leg.amount), 23));
+    if (leg.account == external) (leg.amount < 0 ? deposits_ : withdrawals_)[currency.raw()] += leg.amount < 0 ? -leg.amount : leg.amount;
+    if (leg.account.is_user())
+      log(leg.account.user_id(), LedgerEntry{ref, currency, reason, leg.amount, leg.fee, balance, entries_});
+  }
+  digest_ = h;
 }
 
 void Ledger::log(AccountId id, const LedgerEntry& e) noexcept {
@@ -104,7 +111,7 @@ void Ledger::log(AccountId id, const LedgerEntry& e) noexcept {
   Ring& r = logs_[id.raw() - 1];
   if (r.entries.empty()) r.entries.resize(log_capacity_);  // once per account
   r.entries[r.next] = e;
-  r.next = (r.next + 1) % log_capacity_;
+  r.next = (r.next + 1) & (log_capacity_ - 1);
   if (r.size < log_capacity_) ++r.size;
 }
 
@@ -113,8 +120,8 @@ std::vector<LedgerEntry> Ledger::recent_entries(AccountId id) const {
   if (!has_user(id)) return out;
   const Ring& r = logs_[id.raw() - 1];
   out.reserve(r.size);
-  const std::size_t first = (r.next + log_capacity_ - r.size) % (log_capacity_ == 0 ? 1 : log_capacity_);
-  for (std::size_t i = 0; i < r.size; ++i) out.push_back(r.entries[(first + i) % log_capacity_]);
+  const std::size_t first = (r.next + log_capacity_ - r.size) & (log_capacity_ - 1);
+  for (std::size_t i = 0; i < r.size; ++i) out.push_back(r.entries[(first + i) & (log_capacity_ - 1)]);
   return out;
 }
 

@@ -9,7 +9,7 @@
 // - A clearing pool holds the sum of the bases of the open futures positions of its instrument
 //   (Clearing::validate checks it): realized PnL is paid out of the pool the moment a position
 //   is reduced, and the pool is collected from the losers as they close.
-// Costs: a posting is two array updates, a ring write per user leg and a 64-bit digest step;
+// Costs: a posting is an array update and a 64-bit digest step per leg, and a ring write per user leg;
 // no allocation once an account's ring exists. The digest chains every posting ever made, so
 // the state hash covers the ledger's history without keeping it (the journal keeps it).
 #pragma once
@@ -56,9 +56,8 @@ enum class EntryReason : std::uint8_t {
   deposit,
   withdrawal,
   transfer,         // between sub-accounts of one owner
-  fee,              // trading fee (negative: maker rebate)
-  premium,          // option premium, buyer to seller
-  realized_pnl,     // futures PnL paid on reduction, through the instrument's clearing pool
+  trade,            // a fill: option premium, futures PnL realized through the instrument's
+                    // clearing pool, and the fee (negative: maker rebate)
   settlement,       // expiry: futures at the settlement price, options their intrinsic value
   funding,          // perpetual funding
   liquidation_fee,  // charged by the risk layer
@@ -75,15 +74,24 @@ struct EntryRef {
   std::uint64_t trade_id = 0;
 };
 
-// One leg of a posting as a user sees it in the transaction log.
+// One leg of a posting: what one ledger account gains (> 0) or loses (< 0). `fee` is the part
+// of `amount` that is a trading fee (charged: < 0), kept for the transaction log.
+struct Leg {
+  LedgerAccount account;
+  std::int64_t amount = 0;
+  std::int64_t fee = 0;
+};
+
+// A user's leg as the transaction log shows it (one entry per posting, like Deribit's log:
+// a fill is one `trade` entry whose change is premium + realized PnL - fee).
 struct LedgerEntry {
   EntryRef ref;
-  LedgerAccount counterparty = LedgerAccount::venue(VenueAccount::external);
   CurrencyId currency;
-  std::int64_t amount = 0;         // signed from the account's side: a credit is > 0
-  std::int64_t balance_after = 0;
   EntryReason reason = EntryReason::deposit;
-  std::uint64_t entry_no = 0;      // position in the ledger, from 1
+  std::int64_t amount = 0;         // the change of the balance
+  std::int64_t fee = 0;            // the fee part of the change (<= 0 when charged)
+  std::int64_t balance_after = 0;
+  std::uint64_t entry_no = 0;      // which posting of the ledger, from 1
 };
 
 struct CurrencyTotals {
@@ -104,7 +112,8 @@ struct CurrencyTotals {
 class Ledger {
  public:
   // currencies: how many the venue has (ids 0..n-1); pool_currency[i]: the settlement currency
-  // of instrument i; log_capacity: the most recent entries kept per user account.
+  // of instrument i; log_capacity: the most recent entries kept per user account (rounded up to a
+  // power of two; 0 keeps none).
   Ledger(std::size_t currencies, std::vector<CurrencyId> pool_currency, std::size_t log_capacity = 128);
 
   // Makes room for a user account (ids are dense from 1). Allocates; control plane.
@@ -113,15 +122,20 @@ class Ledger {
 
   std::int64_t balance(LedgerAccount account, CurrencyId currency) const noexcept;
 
-  // Moves `amount` (any sign) of `currency` from `from` to `to`. Both accounts must exist and a
-  // clearing pool's currency must match: a broken invariant otherwise (callers validate input).
-  // Zero amounts post nothing.
-  void post(LedgerAccount from, LedgerAccount to, CurrencyId currency, std::int64_t amount, EntryReason reason,
-            const EntryRef& ref) noexcept;
+  // One balanced posting: the legs' amounts sum to zero (a broken invariant otherwise, as is an
+  // unknown account, a clearing pool in another currency or an overflow: callers validate
+  // input). Legs of zero change nothing and are not logged; a posting of only such legs is none.
+  void post(CurrencyId currency, std::span<const Leg> legs, EntryReason reason, const EntryRef& ref) noexcept;
+  // The two-leg posting: `amount` (any sign) moves from `from` to `to`.
+  void transfer(LedgerAccount from, LedgerAccount to, CurrencyId currency, std::int64_t amount, EntryReason reason,
+                const EntryRef& ref) noexcept {
+    const Leg legs[2] = {{from, -amount}, {to, amount}};
+    post(currency, legs, reason, ref);
+  }
 
   // The newest entries of a user account, oldest first (at most log_capacity).
   std::vector<LedgerEntry> recent_entries(AccountId id) const;
-  std::uint64_t entry_count() const noexcept { return entries_; }
+  std::uint64_t entry_count() const noexcept { return entries_; }  // postings so far
   // Chains every posting: a digest of the whole history.
   std::uint64_t digest() const noexcept { return digest_; }
 

@@ -117,8 +117,20 @@ constexpr Result<std::int64_t, Errc> mul_div(std::int64_t a, std::int64_t b, std
 }
 
 // a * b * c / d with every product checked in 128 bits and one rounding step: the contract
-// arithmetic of clearing (lots x price x a per-instrument factor / a power of ten).
+// arithmetic of clearing (lots x price x a per-instrument factor / a power of ten). Operands
+// that fit 64 bits with a 64-bit product take the 64-bit path (a multiply, and a divide only
+// when d != 1); the result is the same either way.
 constexpr Result<std::int64_t, Errc> mul_mul_div(int128 a, int128 b, int128 c, int128 d, Rounding mode) noexcept {
+  constexpr int128 kMax = std::numeric_limits<std::int64_t>::max(), kMin = std::numeric_limits<std::int64_t>::min();
+  const auto fits = [&](int128 v) { return v >= kMin && v <= kMax; };
+  if (fits(a) && fits(b) && fits(c) && fits(d)) {
+    std::int64_t ab = 0, abc = 0;
+    if (!__builtin_mul_overflow(static_cast<std::int64_t>(a), static_cast<std::int64_t>(b), &ab) &&
+        !__builtin_mul_overflow(ab, static_cast<std::int64_t>(c), &abc)) {
+      if (d == 1) return abc;
+      return div_round(abc, static_cast<std::int64_t>(d), mode);
+    }
+  }
   int128 ab = 0, abc = 0;
   if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc)) return fail(Errc::overflow);
   auto q = div_round_128(abc, d, mode);
@@ -126,11 +138,15 @@ constexpr Result<std::int64_t, Errc> mul_mul_div(int128 a, int128 b, int128 c, i
   return narrow(q.value());
 }
 
-// 10^exp as int64 for exp in [0, 18].
+// 10^exp as int64 for exp in [0, 18] (a table lookup).
 constexpr std::int64_t pow10(int exp) noexcept {
-  std::int64_t r = 1;
-  for (int i = 0; i < exp; ++i) r *= 10;
-  return r;
+  constexpr std::int64_t kPowers[19] = {1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000,
+                                        1'000'000'000, 10'000'000'000, 100'000'000'000, 1'000'000'000'000,
+                                        10'000'000'000'000, 100'000'000'000'000, 1'000'000'000'000'000,
+                                        10'000'000'000'000'000, 100'000'000'000'000'000,
+                                        1'000'000'000'000'000'000};
+  STRIKE_ASSERT(exp >= 0 && exp <= 18, "pow10({})", exp);
+  return kPowers[exp];
 }
 
 }  // namespace strike
