@@ -42,7 +42,8 @@ namespace strike {
   X(no_index_price, 605, "no index price for the underlying")                                \
   X(no_mark_price, 606, "no mark price for the instrument")                                  \
   X(invalid_price, 607, "price must be positive")                                            \
-  X(account_limit, 608, "too many accounts")
+  X(account_limit, 608, "too many accounts")                                                 \
+  X(invalid_proof, 609, "not a valid proof of liabilities")
 
 enum class Errc : std::uint16_t {
 #define STRIKE_X(name, value, message) name = value,
