@@ -32,7 +32,22 @@ namespace strike {
   X(duplicate_instrument, 206, "instrument defined twice")                                   \
   X(invalid_instrument_name, 207, "not a valid instrument name")                             \
   X(unknown_instrument, 208, "unknown instrument")                                           \
-  X(duplicate_currency, 209, "currency defined twice")
+  X(duplicate_currency, 209, "currency defined twice")                                    \
+  /* binary serialisation (core/byte_buffer.hpp) and journal: 8xx */                         \
+  X(encode_overflow, 800, "value does not fit in the output buffer")                         \
+  X(decode_truncated, 801, "input ends inside a value")                                      \
+  X(decode_invalid, 802, "input holds an invalid value")                                     \
+  X(decode_trailing_bytes, 803, "input has bytes after the last value")                      \
+  X(journal_io, 810, "journal I/O failed")                                                   \
+  X(journal_corrupt, 811, "journal is corrupt")                                              \
+  X(journal_chain_mismatch, 812, "journal hash chain does not match")                        \
+  X(journal_sequence_gap, 813, "journal sequence is not contiguous")                         \
+  X(journal_unsupported_version, 814, "journal format version is not supported")            \
+  X(journal_locked, 815, "journal is in use by another writer")                              \
+  X(journal_changed, 816, "journal changed since it was scanned")                            \
+  X(journal_bad_option, 817, "invalid journal option")                                       \
+  X(snapshot_corrupt, 820, "snapshot is damaged")                                            \
+  X(snapshot_journal_mismatch, 821, "snapshot does not match the journal")
 
 enum class Errc : std::uint16_t {
 #define STRIKE_X(name, value, message) name = value,
