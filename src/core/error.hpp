@@ -43,7 +43,22 @@ namespace strike {
   X(no_mark_price, 606, "no mark price for the instrument")                                  \
   X(invalid_price, 607, "price must be positive")                                            \
   X(account_limit, 608, "too many accounts")                                                 \
-  X(invalid_proof, 609, "not a valid proof of liabilities")
+  X(invalid_proof, 609, "not a valid proof of liabilities")                                  \
+  /* binary serialisation (core/byte_buffer.hpp) and journal: 8xx */                         \
+  X(encode_overflow, 800, "value does not fit in the output buffer")                         \
+  X(decode_truncated, 801, "input ends inside a value")                                      \
+  X(decode_invalid, 802, "input holds an invalid value")                                     \
+  X(decode_trailing_bytes, 803, "input has bytes after the last value")                      \
+  X(journal_io, 810, "journal I/O failed")                                                   \
+  X(journal_corrupt, 811, "journal is corrupt")                                              \
+  X(journal_chain_mismatch, 812, "journal hash chain does not match")                        \
+  X(journal_sequence_gap, 813, "journal sequence is not contiguous")                         \
+  X(journal_unsupported_version, 814, "journal format version is not supported")            \
+  X(journal_locked, 815, "journal is in use by another writer")                              \
+  X(journal_changed, 816, "journal changed since it was scanned")                            \
+  X(journal_bad_option, 817, "invalid journal option")                                       \
+  X(snapshot_corrupt, 820, "snapshot is damaged")                                            \
+  X(snapshot_journal_mismatch, 821, "snapshot does not match the journal")
 
 enum class Errc : std::uint16_t {
 #define STRIKE_X(name, value, message) name = value,
