@@ -23,11 +23,6 @@ T checked(Result<T, Errc> r, const char* what) noexcept {
   return r.value();
 }
 
-std::uint64_t mix(std::uint64_t h, std::uint64_t v) noexcept {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h *= 0xbf58476d1ce4e5b9ULL;
-  return h ^ (h >> 31);
-}
 
 }  // namespace
 
@@ -362,19 +357,6 @@ std::optional<std::string> Clearing::validate() const {
     if (math_[ins.id.raw()].is_option() && pool != 0) return fmt::format("{}: option pool holds {}", ins.name, pool);
   }
   return std::nullopt;
-}
-
-std::uint64_t Clearing::state_digest() const noexcept {
-  std::uint64_t h = mix(ledger_.digest(), ledger_.entry_count());
-  for (const Position& p : positions_)
-    h = mix(mix(mix(mix(mix(h, p.account.raw()), p.instrument.raw()), static_cast<std::uint64_t>(p.size)),
-                static_cast<std::uint64_t>(p.basis)),
-            static_cast<std::uint64_t>(p.realized_pnl) ^ (static_cast<std::uint64_t>(p.fees) << 1));
-  for (std::size_t i = 0; i < marks_.size(); ++i)
-    h = mix(mix(h, static_cast<std::uint64_t>(marks_[i].raw())), static_cast<std::uint64_t>(last_trade_[i].raw()));
-  for (const IndexTwap& idx : index_)
-    for (const auto& pt : idx.points()) h = mix(mix(h, static_cast<std::uint64_t>(pt.time.ns())), static_cast<std::uint64_t>(pt.price.raw()));
-  return h;
 }
 
 }  // namespace strike::clearing

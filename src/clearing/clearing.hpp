@@ -155,8 +155,10 @@ class Clearing {
   // --- integrity ---------------------------------------------------------------------------------
   // Checks every invariant above; returns a description of the first violation, if any.
   std::optional<std::string> validate() const;
-  // Digest of the full clearing state (balances via the ledger digest, positions, marks).
-  std::uint64_t state_digest() const noexcept;
+  // Snapshot form (clearing_state.cpp). load() replaces the state only when all of it reads
+  // and passes validate(); the configuration and instruments must be those it was saved with.
+  void save(ByteWriter& w) const;
+  Status<Error> load(ByteReader& r);
 
  private:
   std::uint32_t position_slot(AccountId account, InstrumentId instrument);  // creates it on first use

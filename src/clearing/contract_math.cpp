@@ -94,4 +94,9 @@ RefPrice ContractMath::to_ref_price(Price price) const noexcept {
   return RefPrice{ref.value()};
 }
 
+Price ContractMath::from_ref_price(RefPrice price) const noexcept {
+  auto ticks = div_round_128(price.raw(), tick_to_ref_, Rounding::half_even);
+  return Price{static_cast<std::int64_t>(ticks.value())};  // |ref| / factor >= 1 fits
+}
+
 }  // namespace strike::clearing

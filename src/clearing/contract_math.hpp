@@ -44,8 +44,9 @@ class ContractMath {
   // index, in quote units (linear options): the base of Deribit's option fee.
   Result<std::int64_t, Errc> option_underlying_value(std::int64_t lots, RefPrice index) const noexcept;
 
-  // A trade price as a reference price (for marks and stop triggers).
+  // A trade price as a reference price, and a reference price as the nearest tick (half-even).
   RefPrice to_ref_price(Price price) const noexcept;
+  Price from_ref_price(RefPrice price) const noexcept;
 
  private:
   bool inverse_ = false;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/byte_buffer.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "core/units.hpp"
@@ -142,6 +143,10 @@ class Ledger {
   std::vector<CurrencyTotals> totals() const;
   std::size_t currency_count() const noexcept { return currencies_; }
   std::size_t user_count() const noexcept { return users_; }
+
+  // Snapshot form (clearing_state.cpp). load() replaces the state only when all of it reads.
+  void save(ByteWriter& w) const;
+  Status<Error> load(ByteReader& r);
 
  private:
   std::int64_t& slot(LedgerAccount account, CurrencyId currency) noexcept;

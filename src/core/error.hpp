@@ -44,6 +44,14 @@ namespace strike {
   X(invalid_price, 607, "price must be positive")                                            \
   X(account_limit, 608, "too many accounts")                                                 \
   X(invalid_proof, 609, "not a valid proof of liabilities")                                  \
+  /* engine: 7xx */                                                                           \
+  X(instrument_halted, 700, "trading in the instrument is halted")                           \
+  X(instrument_expired, 701, "the instrument has expired")                                   \
+  X(instrument_not_halted, 702, "the instrument is not halted")                              \
+  X(instrument_not_dated, 703, "the instrument has no expiry")                               \
+  X(order_too_large, 704, "the order's value is beyond the venue's limit")                   \
+  X(reduce_only_rejected, 705, "reduce-only order would not reduce a position")              \
+  X(amend_below_filled, 706, "the new amount is not above the filled amount")                \
   /* binary serialisation (core/byte_buffer.hpp) and journal: 8xx */                         \
   X(encode_overflow, 800, "value does not fit in the output buffer")                         \
   X(decode_truncated, 801, "input ends inside a value")                                      \
