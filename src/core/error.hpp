@@ -32,7 +32,25 @@ namespace strike {
   X(duplicate_instrument, 206, "instrument defined twice")                                   \
   X(invalid_instrument_name, 207, "not a valid instrument name")                             \
   X(unknown_instrument, 208, "unknown instrument")                                           \
-  X(duplicate_currency, 209, "currency defined twice")
+  X(duplicate_currency, 209, "currency defined twice")                                     \
+  /* order book: 4xx */                                                                      \
+  X(book_duplicate_order_id, 400, "an open order with this id already exists")               \
+  X(book_unknown_order, 401, "no open order with this id (filled, cancelled or never seen)") \
+  X(book_not_owner, 402, "the order belongs to another account")                             \
+  X(book_invalid_order, 403, "invalid combination of order type, time in force and flags")   \
+  X(book_invalid_quantity, 404, "quantity is not positive or above the maximum")             \
+  X(book_off_lot, 405, "quantity is not a multiple of the lot size")                         \
+  X(book_below_min_size, 406, "quantity is below the minimum order size")                    \
+  X(book_invalid_display, 407, "display quantity is below the minimum, above the order or off the lot") \
+  X(book_price_out_of_range, 408, "price is outside the instrument's price limits")          \
+  X(book_off_tick, 409, "price is not on the tick grid")                                     \
+  X(book_outside_price_band, 410, "price is outside the band around the reference price")    \
+  X(book_invalid_trigger, 411, "trigger price is outside the price limits or off the tick grid") \
+  X(book_trigger_reached, 412, "trigger price is already reached")                           \
+  X(book_expiry_not_future, 413, "good-till-date expiry is not after the current time")      \
+  X(book_too_many_open_orders, 414, "the account has reached its maximum open orders in this book") \
+  X(book_post_only_would_take, 415, "post-only order would take liquidity")                  \
+  X(book_bad_snapshot, 416, "book snapshot is inconsistent")
 
 enum class Errc : std::uint16_t {
 #define STRIKE_X(name, value, message) name = value,
