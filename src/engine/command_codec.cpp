@@ -17,6 +17,7 @@ struct Encoder {
   void enumeration(E v, E /*max*/) {
     w.write_u8(static_cast<std::uint8_t>(v));
   }
+  void label(const Label& l) { w.write_string(l.view()); }
 };
 
 struct Decoder {
@@ -30,6 +31,11 @@ struct Decoder {
   template <class E>
   void enumeration(E& v, E max) {
     v = r.read_enum<E>(max);
+  }
+  void label(Label& l) {
+    auto made = Label::make(r.read_string());
+    if (!made) return r.fail(Errc::decode_invalid);
+    l = made.value();
   }
 };
 
@@ -74,19 +80,7 @@ void side(IO& io, Side& s) {
 }
 
 template <class IO>
-void label(IO& io, Label& l, ByteReader* r, ByteWriter* w) {
-  if constexpr (std::is_same_v<IO, Encoder>) {
-    w->write_string(l.view());
-  } else {
-    const std::string_view text = r->read_string();
-    auto made = Label::make(text);
-    if (!made) return r->fail(Errc::decode_invalid);
-    l = made.value();
-  }
-}
-
-template <class IO>
-void fields(IO& io, NewOrder& c, ByteReader* r, ByteWriter* w) {
+void fields(IO& io, NewOrder& c) {
   id(io, c.account);
   id(io, c.instrument);
   side(io, c.side);
@@ -101,10 +95,10 @@ void fields(IO& io, NewOrder& c, ByteReader* r, ByteWriter* w) {
   io.enumeration(c.post_only, book::PostOnly::reprice);
   io.enumeration(c.stp, book::StpMode::decrement_both);
   io.flag(c.reduce_only);
-  label(io, c.label, r, w);
+  io.label(c.label);
 }
 template <class IO>
-void fields(IO& io, AmendOrder& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, AmendOrder& c) {
   id(io, c.account);
   id(io, c.order);
   amount(io, c.price);
@@ -112,12 +106,12 @@ void fields(IO& io, AmendOrder& c, ByteReader*, ByteWriter*) {
   amount(io, c.trigger_price);
 }
 template <class IO>
-void fields(IO& io, CancelOrder& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, CancelOrder& c) {
   id(io, c.account);
   id(io, c.order);
 }
 template <class IO>
-void fields(IO& io, CancelAll& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, CancelAll& c) {
   id(io, c.account);
   io.flag(c.one_instrument);
   id(io, c.instrument);
@@ -127,18 +121,18 @@ void fields(IO& io, CancelAll& c, ByteReader*, ByteWriter*) {
   io.flag(c.stops);
 }
 template <class IO>
-void fields(IO& io, CreateAccount& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, CreateAccount& c) {
   id(io, c.owner);
 }
 template <class IO, class Money>
   requires std::is_same_v<Money, Deposit> || std::is_same_v<Money, Withdraw>
-void fields(IO& io, Money& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, Money& c) {
   id(io, c.account);
   id(io, c.currency);
   io.i64(c.amount);
 }
 template <class IO>
-void fields(IO& io, Transfer& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, Transfer& c) {
   id(io, c.from);
   id(io, c.to);
   id(io, c.currency);
@@ -147,21 +141,21 @@ void fields(IO& io, Transfer& c, ByteReader*, ByteWriter*) {
 template <class IO, class Ins>
   requires std::is_same_v<Ins, HaltInstrument> || std::is_same_v<Ins, ResumeInstrument> ||
            std::is_same_v<Ins, ExpireInstrument>
-void fields(IO& io, Ins& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, Ins& c) {
   id(io, c.instrument);
 }
 template <class IO>
-void fields(IO& io, SetIndex& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, SetIndex& c) {
   id(io, c.currency);
   amount(io, c.price);
 }
 template <class IO>
-void fields(IO& io, SetMark& c, ByteReader*, ByteWriter*) {
+void fields(IO& io, SetMark& c) {
   id(io, c.instrument);
   amount(io, c.price);
 }
 template <class IO>
-void fields(IO&, AdvanceTime&, ByteReader*, ByteWriter*) {}
+void fields(IO&, AdvanceTime&) {}
 
 template <std::size_t I = 0>
 Result<CommandBody, Errc> decode_body(CommandType type, ByteReader& r) noexcept {
@@ -172,7 +166,7 @@ Result<CommandBody, Errc> decode_body(CommandType type, ByteReader& r) noexcept 
     if (type_of(CommandBody{T{}}) != type) return decode_body<I + 1>(type, r);
     T body{};
     Decoder d{r};
-    fields(d, body, &r, nullptr);
+    fields(d, body);
     if (auto s = r.finish(); !s) return fail(s.error());
     return CommandBody{body};
   }
@@ -185,7 +179,7 @@ void encode_body(const CommandBody& body, ByteWriter& out) noexcept {
       [&](const auto& b) {
         auto copy = b;  // fields() takes mutable references for the decoder's sake
         Encoder e{out};
-        fields(e, copy, nullptr, &out);
+        fields(e, copy);
       },
       body);
 }

@@ -7,6 +7,9 @@
 namespace strike::engine {
 namespace {
 
+// Orders the GTD schedule as a min-heap on (expiry, instrument).
+constexpr auto kEarliestFirst = [](const auto& x, const auto& y) { return x > y; };
+
 // The largest trade value (settlement units) an order may reach: sums of many stay in int64.
 constexpr std::int64_t kMaxOrderValue = std::int64_t{1} << 60;
 
@@ -78,7 +81,8 @@ const Outcome& Engine::apply(const Command& command) noexcept {
   last_seq_ = command.seq;
   now_ = command.time;
   events_.clear();
-  outcome_ = Outcome{command.seq};
+  outcome_ = Outcome{};
+  outcome_.seq = command.seq;
   clearing_.begin_command(command.seq, command.time);
   advance(command.time);
   outcome_.status = std::visit(
@@ -111,10 +115,9 @@ const Outcome& Engine::apply(const Command& command) noexcept {
 // --- time ---------------------------------------------------------------------------------------
 
 void Engine::advance(Timestamp now) noexcept {
-  const auto later = [](const auto& a, const auto& b) { return a > b; };  // min-heap
   while (!gtd_heap_.empty() && gtd_heap_.front().first <= now.ns()) {
     const std::uint32_t i = gtd_heap_.front().second;
-    std::pop_heap(gtd_heap_.begin(), gtd_heap_.end(), later);
+    std::pop_heap(gtd_heap_.begin(), gtd_heap_.end(), kEarliestFirst);
     gtd_heap_.pop_back();
     books_[i].advance_time(now);
   }
@@ -193,7 +196,7 @@ Errc Engine::on_new_order(const NewOrder& c) noexcept {
   ++next_order_id_;
   if (c.tif == book::TimeInForce::gtd) {
     gtd_heap_.emplace_back(c.expiry.ns(), c.instrument.raw());
-    std::push_heap(gtd_heap_.begin(), gtd_heap_.end(), [](const auto& a, const auto& b) { return a > b; });
+    std::push_heap(gtd_heap_.begin(), gtd_heap_.end(), kEarliestFirst);
   }
   return Errc::ok;
 }

@@ -132,7 +132,7 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
     if (b >= instruments.size()) return corrupt("GTD schedule entry");
     e->gtd_heap_.emplace_back(t, b);
   }
-  if (!std::is_heap(e->gtd_heap_.begin(), e->gtd_heap_.end(), [](const auto& a, const auto& b) { return a > b; }))
+  if (!std::is_heap(e->gtd_heap_.begin(), e->gtd_heap_.end(), [](const auto& x, const auto& y) { return x > y; }))
     return corrupt("GTD schedule is not a heap");
   for (std::size_t i = 0; i < instruments.size() && r.ok(); ++i) {
     e->status_[i] = r.read_enum<InstrumentStatus>(InstrumentStatus::settled);
