@@ -226,7 +226,11 @@ std::optional<RefPrice> Clearing::mark(InstrumentId instrument) const noexcept {
 
 Result<SettlementResult, Errc> Clearing::settle_expiry(InstrumentId instrument, Timestamp expiry) noexcept {
   const Instrument& ins = instruments_->get(instrument);
-  auto price = index_[ins.base.raw()].average(expiry);
+  const IndexTwap& twap = index_[ins.base.raw()];
+  auto price = twap.average(expiry);
+  // No index observed by the expiry: the first one after it (the engine retries on each index
+  // update, so this is the first) is the settlement price.
+  if (!price && twap.has_value()) price = twap.points().front().price;
   if (!price) return fail(price.error());
   const ContractMath& m = math_[instrument.raw()];
   const EntryRef r = ref(instrument);

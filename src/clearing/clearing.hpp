@@ -38,8 +38,8 @@ struct ClearingConfig {
 };
 
 struct Position {
-  AccountId account;
-  InstrumentId instrument;
+  AccountId account{};
+  InstrumentId instrument{};
   std::int64_t size = 0;          // signed lots: long > 0
   // Minus the sum of the values of the fills that make up the open size, in settlement units;
   // PnL at a price X is basis + value(size, X).
@@ -50,24 +50,24 @@ struct Position {
 
 // One match as the book reports it, with the engine's trade id.
 struct Fill {
-  InstrumentId instrument;
+  InstrumentId instrument{};
   std::uint64_t trade_id = 0;
-  AccountId buyer, seller;
+  AccountId buyer{}, seller{};
   bool buyer_is_maker = false;
-  Price price;
-  Qty qty;
+  Price price{};
+  Qty qty{};
 };
 
 // What clearing booked for a fill, for the trade events and user.trades.
 struct FillResult {
-  CurrencyId currency;
+  CurrencyId currency{};
   std::int64_t buyer_fee = 0, seller_fee = 0;  // charged (negative: rebate)
   std::int64_t buyer_pnl = 0, seller_pnl = 0;  // realized by this fill
   std::int64_t premium = 0;                    // options: paid by the buyer to the seller
 };
 
 struct CurrencySummary {
-  CurrencyId currency;
+  CurrencyId currency{};
   std::int64_t balance = 0;
   std::int64_t futures_pnl = 0;    // unrealized, at marks, rounded against the account
   std::int64_t options_value = 0;  // at marks, rounded against the account
@@ -78,14 +78,14 @@ struct CurrencySummary {
 };
 
 struct SettlementResult {
-  InstrumentId instrument;
-  RefPrice price;
+  InstrumentId instrument{};
+  RefPrice price{};
   std::size_t positions = 0;
   std::int64_t residue = 0;  // swept to the rounding account
 };
 
 struct FundingResult {
-  InstrumentId instrument;
+  InstrumentId instrument{};
   // Rate per interval as a fraction rate_num / rate_den (already clamped).
   std::int64_t rate_num = 0, rate_den = 1;
   std::size_t positions = 0;
@@ -135,8 +135,9 @@ class Clearing {
 
   // --- time-driven -----------------------------------------------------------------------------
   // Cash-settles every position of an expiring instrument at the 30-minute TWAP of its index
-  // before `expiry` (options: intrinsic value; futures: PnL against the basis). Errors:
-  // no_index_price (nothing settled; the engine retries when an index arrives).
+  // before `expiry` (options: intrinsic value; futures: PnL against the basis); with no index
+  // by the expiry, at the first index after it. Errors: no_index_price (nothing settled; the
+  // engine retries when an index arrives).
   Result<SettlementResult, Errc> settle_expiry(InstrumentId instrument, Timestamp expiry) noexcept;
   // Pays one funding interval of a perpetual: rate = clamp((mark - index) / index); longs pay
   // shorts when positive. Errors: no_index_price, no_mark_price (nothing paid).
@@ -176,7 +177,7 @@ class Clearing {
   struct FeeRule {
     std::int64_t maker = 0, taker = 0, den = 1;  // rates as maker / den, taker / den
     std::int64_t cap_num = 0, cap_den = 1;       // options: fee <= premium * cap_num / cap_den
-    CurrencyId underlying;
+    CurrencyId underlying{};
   };
   std::vector<FeeRule> fees_;            // [instrument]
   std::vector<bool> held_;               // [currency]: can be deposited
@@ -187,8 +188,8 @@ class Clearing {
   std::vector<std::vector<std::uint32_t>> instrument_slots_;  // [instrument] -> slots
   std::vector<RefPrice> marks_, last_trade_;  // [instrument]; 0 = none
   std::vector<IndexTwap> index_;              // [currency]
-  SeqNo seq_;
-  Timestamp time_;
+  SeqNo seq_{};
+  Timestamp time_{};
 };
 
 }  // namespace strike::clearing

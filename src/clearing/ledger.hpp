@@ -69,9 +69,9 @@ std::string_view to_string(EntryReason r) noexcept;
 // What caused a posting: the command (sequence and time stamped by the sequencer) and, where
 // there is one, the instrument and trade or order.
 struct EntryRef {
-  SeqNo seq;
-  Timestamp time;
-  InstrumentId instrument;
+  SeqNo seq{};
+  Timestamp time{};
+  InstrumentId instrument{};
   std::uint64_t trade_id = 0;
 };
 
@@ -87,7 +87,7 @@ struct Leg {
 // a fill is one `trade` entry whose change is premium + realized PnL - fee).
 struct LedgerEntry {
   EntryRef ref;
-  CurrencyId currency;
+  CurrencyId currency{};
   EntryReason reason = EntryReason::deposit;
   std::int64_t amount = 0;         // the change of the balance
   std::int64_t fee = 0;            // the fee part of the change (<= 0 when charged)
@@ -96,7 +96,7 @@ struct LedgerEntry {
 };
 
 struct CurrencyTotals {
-  CurrencyId currency;
+  CurrencyId currency{};
   std::int64_t users = 0;        // sum of user balances
   std::int64_t fees = 0;
   std::int64_t insurance = 0;

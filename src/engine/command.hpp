@@ -39,42 +39,42 @@ class Label {
 // --- order entry ------------------------------------------------------------------------------
 
 struct NewOrder {
-  AccountId account;
-  InstrumentId instrument;
+  AccountId account{};
+  InstrumentId instrument{};
   Side side = Side::buy;
   book::OrderType type = book::OrderType::limit;
   book::TimeInForce tif = book::TimeInForce::gtc;
-  Price price;          // limit types
-  Qty qty;
-  Qty display;          // iceberg peak; 0: all shown
-  Price trigger_price;  // stop and take-profit types
+  Price price{};          // limit types
+  Qty qty{};
+  Qty display{};          // iceberg peak; 0: all shown
+  Price trigger_price{};  // stop and take-profit types
   book::PriceSource trigger = book::PriceSource::last;
-  Timestamp expiry;     // gtd
+  Timestamp expiry{};     // gtd
   book::PostOnly post_only = book::PostOnly::off;
   book::StpMode stp = book::StpMode::cancel_incoming;
   bool reduce_only = false;
-  Label label;
+  Label label{};
 };
 
 // New open quantity and price (and trigger for stops); 0 trigger keeps it.
 struct AmendOrder {
-  AccountId account;
-  OrderId order;
-  Price price;
-  Qty qty;
-  Price trigger_price;
+  AccountId account{};
+  OrderId order{};
+  Price price{};
+  Qty qty{};
+  Price trigger_price{};
 };
 
 struct CancelOrder {
-  AccountId account;
-  OrderId order;
+  AccountId account{};
+  OrderId order{};
 };
 
 // Every open order of the account, optionally of one instrument and one side.
 struct CancelAll {
-  AccountId account;
+  AccountId account{};
   bool one_instrument = false;
-  InstrumentId instrument;
+  InstrumentId instrument{};
   bool one_side = false;
   Side side = Side::buy;
   bool resting = true;
@@ -85,43 +85,43 @@ struct CancelAll {
 
 // owner 0: a new main account; otherwise a sub-account of that main account.
 struct CreateAccount {
-  AccountId owner;
+  AccountId owner{};
 };
 struct Deposit {
-  AccountId account;
-  CurrencyId currency;
+  AccountId account{};
+  CurrencyId currency{};
   std::int64_t amount = 0;  // smallest units
 };
 struct Withdraw {
-  AccountId account;
-  CurrencyId currency;
+  AccountId account{};
+  CurrencyId currency{};
   std::int64_t amount = 0;
 };
 struct Transfer {
-  AccountId from, to;
-  CurrencyId currency;
+  AccountId from{}, to{};
+  CurrencyId currency{};
   std::int64_t amount = 0;
 };
 
 // --- instruments and market inputs -------------------------------------------------------------
 
 struct HaltInstrument {
-  InstrumentId instrument;
+  InstrumentId instrument{};
 };
 struct ResumeInstrument {
-  InstrumentId instrument;
+  InstrumentId instrument{};
 };
 // Expires a dated instrument now (before its scheduled expiry: an operator's early delivery).
 struct ExpireInstrument {
-  InstrumentId instrument;
+  InstrumentId instrument{};
 };
 struct SetIndex {
-  CurrencyId currency;  // the underlying
-  RefPrice price;       // USD
+  CurrencyId currency{};  // the underlying
+  RefPrice price{};       // USD
 };
 struct SetMark {
-  InstrumentId instrument;
-  RefPrice price;  // in the instrument's price currency
+  InstrumentId instrument{};
+  RefPrice price{};  // in the instrument's price currency
 };
 // Moves the clock: GTD expiries, stop triggers, instrument expiries and funding that the new
 // time reaches happen (every command does this first; this one does only that).
@@ -151,8 +151,8 @@ std::string_view to_string(CommandType t) noexcept;
 CommandType type_of(const CommandBody& body) noexcept;
 
 struct Command {
-  SeqNo seq;       // stamped by the sequencer: 1, 2, 3, ...
-  Timestamp time;  // stamped by the sequencer: never decreases
+  SeqNo seq{};       // stamped by the sequencer: 1, 2, 3, ...
+  Timestamp time{};  // stamped by the sequencer: never decreases
   CommandBody body;
 
   CommandType type() const noexcept { return type_of(body); }

@@ -45,10 +45,10 @@ struct EngineConfig {
 
 // What a command did. `events` stays valid until the next apply().
 struct Outcome {
-  SeqNo seq;
+  SeqNo seq{};
   Errc status = Errc::ok;  // ok, or why the command was rejected (then nothing changed)
-  OrderId order;           // new_order: the id assigned; amend/cancel: the order
-  AccountId account;       // create_account: the new account
+  OrderId order{};           // new_order: the id assigned; amend/cancel: the order
+  AccountId account{};       // create_account: the new account
   std::uint32_t count = 0; // cancel_all: how many orders were cancelled
   std::span<const Event> events;
 };
@@ -95,7 +95,7 @@ class Engine {
  private:
   struct BookEvents {
     Engine* engine;
-    InstrumentId instrument;
+    InstrumentId instrument{};
     template <class E>
     void on(const E& e) noexcept {
       engine->on_book(instrument, e);
@@ -154,13 +154,13 @@ class Engine {
   std::size_t next_expiry_ = 0;
   std::int64_t next_funding_ns_ = 0;  // 0: not yet scheduled (set by the first command)
   // Counters.
-  SeqNo last_seq_;
-  Timestamp now_;
+  SeqNo last_seq_{};
+  Timestamp now_{};
   std::uint64_t next_order_id_ = 1;
   std::uint64_t next_trade_id_ = 1;
   // The command being applied.
   const NewOrder* pending_new_ = nullptr;
-  OrderId subject_;          // the command's own order: its updates are emitted once, at the end
+  OrderId subject_{};          // the command's own order: its updates are emitted once, at the end
   OrderView subject_view_;
   bool subject_dirty_ = false;
   Outcome outcome_;

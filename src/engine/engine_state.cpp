@@ -91,8 +91,10 @@ void Engine::save(std::vector<std::byte>& out) const {
   for (std::size_t i = 0; i < books_.size(); ++i) {
     w.write_u8(static_cast<std::uint8_t>(status_[i]));
     w.write_i64(expiry_at_[i].ns());
+    // Not the book's own clock: it is only the latest time a command showed that book, never
+    // ahead of the engine's, and every later call passes the engine's time, so load() can
+    // give each book the engine's time without changing what it will do.
     const book::BookSnapshot s = books_[i].snapshot();
-    w.write_i64(s.now.ns());
     for (const auto& p : s.prices) {
       w.write_bool(p.has_value());
       w.write_i64(p ? p->raw() : 0);
@@ -139,7 +141,7 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
     e->expiry_at_[i] = Timestamp::from_ns(r.read_i64());
     book::BookSnapshot s;
     s.config = e->books_[i].config();
-    s.now = Timestamp::from_ns(r.read_i64());
+    s.now = e->now_;
     for (auto& p : s.prices) {
       const bool has = r.read_bool();
       const std::int64_t v = r.read_i64();

@@ -16,9 +16,9 @@ std::string_view to_string(OrderStatus s) noexcept;
 
 // An order as its owner sees it (Deribit's order object), after the change being reported.
 struct OrderView {
-  OrderId id;
-  InstrumentId instrument;
-  AccountId account;
+  OrderId id{};
+  InstrumentId instrument{};
+  AccountId account{};
   Side side = Side::buy;
   book::OrderType type = book::OrderType::limit;
   book::TimeInForce tif = book::TimeInForce::gtc;
@@ -29,14 +29,14 @@ struct OrderView {
   bool repriced = false;    // post-only order moved to the best non-crossing price
   OrderStatus status = OrderStatus::open;
   book::CancelReason cancel_reason = book::CancelReason::user;  // when cancelled
-  Price price;              // limit price (market orders: the protection price)
-  Price trigger_price;
-  Qty amount;               // the order's quantity (after amends: filled + open)
-  Qty filled;
-  Qty display;
+  Price price{};              // limit price (market orders: the protection price)
+  Price trigger_price{};
+  Qty amount{};               // the order's quantity (after amends: filled + open)
+  Qty filled{};
+  Qty display{};
   int128 filled_value = 0;  // sum of fill price x quantity, in ticks x lots: average = value / filled
-  Timestamp created, updated, expiry;
-  Label label;
+  Timestamp created{}, updated{}, expiry{};
+  Label label{};
 
   Qty open() const noexcept { return amount - filled; }
 };
@@ -47,24 +47,24 @@ struct OrderUpdated {
 
 // A trade between a resting maker and an incoming taker, with what clearing booked for it.
 struct TradeExecuted {
-  InstrumentId instrument;
+  InstrumentId instrument{};
   std::uint64_t trade_id = 0;
-  Timestamp time;
-  Price price;
-  Qty qty;
+  Timestamp time{};
+  Price price{};
+  Qty qty{};
   Side aggressor = Side::buy;
-  OrderId maker, taker;
-  AccountId maker_account, taker_account;
-  CurrencyId fee_currency;
+  OrderId maker{}, taker{};
+  AccountId maker_account{}, taker_account{};
+  CurrencyId fee_currency{};
   std::int64_t maker_fee = 0, taker_fee = 0;  // charged (negative: rebate), settlement units
 };
 
 // L2: the new displayed quantity at a price (0: the level is gone).
 struct BookChanged {
-  InstrumentId instrument;
+  InstrumentId instrument{};
   Side side = Side::buy;
-  Price price;
-  Qty qty;
+  Price price{};
+  Qty qty{};
   std::uint32_t count = 0;
 };
 
@@ -72,32 +72,32 @@ enum class InstrumentStatus : std::uint8_t { open, halted, awaiting_settlement, 
 std::string_view to_string(InstrumentStatus s) noexcept;
 
 struct InstrumentChanged {
-  InstrumentId instrument;
+  InstrumentId instrument{};
   InstrumentStatus status = InstrumentStatus::open;
 };
 
 struct Settled {
-  InstrumentId instrument;
-  RefPrice price;
+  InstrumentId instrument{};
+  RefPrice price{};
   std::uint32_t positions = 0;
   std::int64_t residue = 0;
 };
 
 struct FundingPaid {
-  InstrumentId instrument;
+  InstrumentId instrument{};
   std::int64_t rate_num = 0, rate_den = 1;
   std::uint32_t positions = 0;
 };
 
 struct AccountCreated {
-  AccountId account;
-  AccountId owner;
+  AccountId account{};
+  AccountId owner{};
 };
 
 // A deposit, withdrawal or transfer leg.
 struct BalanceChanged {
-  AccountId account;
-  CurrencyId currency;
+  AccountId account{};
+  CurrencyId currency{};
   std::int64_t amount = 0;
   std::int64_t balance = 0;
   clearing::EntryReason reason = clearing::EntryReason::deposit;
