@@ -19,6 +19,7 @@ void write_view(ByteWriter& w, const OrderView& v) {
   w.write_u64(static_cast<std::uint64_t>(v.filled.raw()));
   w.write_i64(static_cast<std::int64_t>(v.filled_value >> 64));
   w.write_u64(static_cast<std::uint64_t>(v.filled_value));
+  w.write_u8(static_cast<std::uint8_t>(v.type));  // a triggered stop keeps its type in the view
   w.write_u8(static_cast<std::uint8_t>(v.post_only));
   w.write_bool(v.triggered);
   w.write_bool(v.repriced);
@@ -158,6 +159,7 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
       const std::int64_t hi = r.read_i64();
       const std::uint64_t lo = r.read_u64();
       v.filled_value = (static_cast<int128>(hi) << 64) | lo;
+      v.type = r.read_enum<book::OrderType>(book::OrderType::take_market);
       v.post_only = r.read_enum<book::PostOnly>(book::PostOnly::reprice);
       v.triggered = r.read_bool();
       v.repriced = r.read_bool();
@@ -172,7 +174,6 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
       v.instrument = InstrumentId{static_cast<std::uint32_t>(i)};
       v.account = o.account;
       v.side = o.side;
-      v.type = o.type;
       v.tif = o.tif;
       v.trigger = o.trigger;
       v.reduce_only = o.reduce_only;
