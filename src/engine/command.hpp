@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "book/types.hpp"
+#include "core/decimal.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "core/units.hpp"
@@ -56,13 +57,15 @@ struct NewOrder {
   Label label{};
 };
 
-// New open quantity and price (and trigger for stops); 0 trigger keeps it.
+// Deribit's edit: the new total amount (filled included) and price, in the client's decimal
+// units, because only the engine knows the order's instrument. A zero price or trigger keeps
+// the current one.
 struct AmendOrder {
   AccountId account{};
   OrderId order{};
-  Price price{};
-  Qty qty{};
-  Price trigger_price{};
+  Decimal amount{};
+  Decimal price{};
+  Decimal trigger_price{};
 };
 
 struct CancelOrder {

@@ -75,6 +75,18 @@ void time(IO& io, Timestamp& t) {
   }
 }
 template <class IO>
+void decimal(IO& io, Decimal& d) {
+  io.i64(d.units);
+  if constexpr (std::is_same_v<IO, Encoder>) {
+    io.u8(static_cast<std::uint8_t>(d.scale));
+  } else {
+    std::uint8_t scale = 0;
+    io.u8(scale);
+    if (scale > kMaxDecimalScale) io.r.fail(Errc::decode_invalid);
+    d.scale = scale;
+  }
+}
+template <class IO>
 void side(IO& io, Side& s) {
   io.enumeration(s, Side::sell);
 }
@@ -101,9 +113,9 @@ template <class IO>
 void fields(IO& io, AmendOrder& c) {
   id(io, c.account);
   id(io, c.order);
-  amount(io, c.price);
-  amount(io, c.qty);
-  amount(io, c.trigger_price);
+  decimal(io, c.amount);
+  decimal(io, c.price);
+  decimal(io, c.trigger_price);
 }
 template <class IO>
 void fields(IO& io, CancelOrder& c) {

@@ -205,17 +205,29 @@ Errc Engine::on_amend(const AmendOrder& c) noexcept {
   const OrderView* v = order(c.account, c.order);
   if (v == nullptr) return Errc::book_unknown_order;
   if (const Errc e = check_tradeable(v->instrument); e != Errc::ok) return e;
+  const Instrument& ins = instruments_->get(v->instrument);
+  auto amount = ins.qty_from_amount(c.amount);
+  if (!amount) return Errc::book_invalid_quantity;
+  Price price = v->price, trigger{0};
+  if (!c.price.is_zero()) {
+    auto p = ins.price_from_decimal(c.price);
+    if (!p) return p.error() == Errc::bad_tick_size ? Errc::book_off_tick : Errc::book_price_out_of_range;
+    price = p.value();
+  }
+  if (!c.trigger_price.is_zero()) {
+    auto p = ins.price_from_decimal(c.trigger_price);
+    if (!p) return Errc::book_invalid_trigger;
+    trigger = p.value();
+  }
   // The new amount includes what already filled (Deribit's edit): the open part is what is left.
-  const std::int64_t open = c.qty.raw() - v->filled.raw();
+  const std::int64_t open = amount->raw() - v->filled.raw();
   if (open <= 0) return Errc::amend_below_filled;
-  const auto& math = clearing_.math(v->instrument);
-  if (auto value = math.trade_value(c.qty.raw(), c.price.raw() > 0 ? c.price : v->price);
+  if (auto value = clearing_.math(v->instrument).trade_value(amount->raw(), price);
       !value || std::abs(value.value()) > kMaxOrderValue)
     return Errc::order_too_large;
   subject_ = c.order;
   outcome_.order = c.order;
-  const Price trigger = c.trigger_price.raw() == 0 ? Price{0} : c.trigger_price;
-  return books_[v->instrument.raw()].amend(book::AmendOrder{c.order, c.account, c.price, Qty{open}, trigger}, now_);
+  return books_[v->instrument.raw()].amend(book::AmendOrder{c.order, c.account, price, Qty{open}, trigger}, now_);
 }
 
 Errc Engine::on_cancel(const CancelOrder& c) noexcept {

@@ -54,7 +54,7 @@ TEST_F(Engine_, ARejectedCommandChangesNothing) {
       {huge, Errc::order_too_large},
       {reduce, Errc::reduce_only_rejected},
       {CancelOrder{b, OrderId{1}}, Errc::book_unknown_order},  // a's order: b cannot see it
-      {AmendOrder{b, OrderId{1}, Price{100'000}, Qty{10}, Price{0}}, Errc::book_unknown_order},
+      {AmendOrder{b, OrderId{1}, Decimal{100}, Decimal{50'000, 0}, Decimal{}}, Errc::book_unknown_order},
       {Withdraw{b, btc_, 1'000 * kSat}, Errc::insufficient_funds},
       {Transfer{a, b, btc_, 1}, Errc::not_same_owner},
       {ResumeInstrument{id("BTC-PERPETUAL")}, Errc::instrument_not_halted},
@@ -96,8 +96,9 @@ TEST_F(Engine_, AnAmendTakesTheNewTotalAmountAndCanCross) {
   const AccountId a = account(), b = account();
   const OrderId bid = run(limit(a, "BTC-PERPETUAL", Side::buy, 90'000, 10)).order;
   ASSERT_EQ(run(limit(b, "BTC-PERPETUAL", Side::sell, 95'000, 4)).status, Errc::ok);
-  // Move the bid to 95000 for a total of 10: 4 trade at the maker's 95000, 6 rest.
-  const Outcome& o = run(AmendOrder{a, bid, Price{95'000}, Qty{10}, Price{0}});
+  // Move the bid to 47500 USD (95000 ticks) for a total of 100 USD (10 lots): 4 lots trade at
+  // the maker's price, 6 rest.
+  const Outcome& o = run(AmendOrder{a, bid, Decimal{100, 0}, Decimal{47'500, 0}, Decimal{}});
   ASSERT_EQ(o.status, Errc::ok);
   const auto trades = events_of<TradeExecuted>(o);
   ASSERT_EQ(trades.size(), 1u);
@@ -108,7 +109,8 @@ TEST_F(Engine_, AnAmendTakesTheNewTotalAmountAndCanCross) {
   EXPECT_EQ(v->amount.raw(), 10);
   EXPECT_EQ(v->open().raw(), 6);
   // An amount at or below what filled is refused.
-  EXPECT_EQ(run(AmendOrder{a, bid, Price{95'000}, Qty{4}, Price{0}}).status, Errc::amend_below_filled);
+  EXPECT_EQ(run(AmendOrder{a, bid, Decimal{40, 0}, Decimal{}, Decimal{}}).status, Errc::amend_below_filled);
+  EXPECT_EQ(run(AmendOrder{a, bid, Decimal{45, 0}, Decimal{}, Decimal{}}).status, Errc::book_invalid_quantity);  // not 10 USD lots
   expect_valid();
 }
 

@@ -27,6 +27,8 @@ class RandomCommands {
       const Decimal tick = ins->ticks.finest();
       mid_.push_back(option ? (ins->settlement == Settlement::inverse ? 500 : 1'000) : usd * pow10(tick.scale) / tick.units);
       tick_.push_back(option && ins->settlement == Settlement::inverse ? 5 : 1);
+      lot_.push_back(ins->min_trade_amount);
+      tick_size_.push_back(tick);
     }
     btc_ = registry.currencies().find("BTC")->id;
     eth_ = registry.currencies().find("ETH")->id;
@@ -56,7 +58,9 @@ class RandomCommands {
     if (k < 550) return {new_order(i, now_ns + dt), dt};
     if (k < 750) return {CancelOrder{account(), OrderId{some_id()}}, dt};
     if (k < 850)
-      return {AmendOrder{account(), OrderId{some_id()}, price(i), Qty{in(1, 60)}, Price{0}}, dt};
+      return {AmendOrder{account(), OrderId{some_id()}, times(lot_[i], in(1, 60)).value(), times(tick_size_[i], price(i).raw()).value(),
+                         Decimal{}},
+              dt};
     if (k < 870) {
       CancelAll c{account()};
       c.one_instrument = in(0, 1) == 1;
@@ -124,6 +128,7 @@ class RandomCommands {
   int orders_ = 0;
   std::vector<InstrumentId> instruments_;
   std::vector<std::int64_t> mid_, tick_;
+  std::vector<Decimal> lot_, tick_size_;  // one lot, one finest tick, as decimals
   CurrencyId btc_, eth_, usdc_;
 };
 
