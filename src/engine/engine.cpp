@@ -37,6 +37,13 @@ book::BookConfig book_config(const Instrument& ins, const clearing::ContractMath
   return c;
 }
 
+// The next 08:00 UTC strictly after t: the end of Deribit's trading day.
+Timestamp next_session_end(Timestamp t) noexcept {
+  constexpr std::int64_t kEight = 8 * 3600 * kNsPerSecond;
+  const std::int64_t day = (t.ns() - kEight) / kNsPerDay;  // days since 1970-01-01T08:00Z
+  return Timestamp::from_ns((day + 1) * kNsPerDay + kEight);
+}
+
 }  // namespace
 
 std::string_view to_string(OrderStatus s) noexcept {
@@ -180,6 +187,8 @@ Errc Engine::on_new_order(const NewOrder& c) noexcept {
     return Errc::order_too_large;
   book::NewOrder o{OrderId{next_order_id_}, c.account, c.side, c.type, c.tif, c.price, c.qty, c.display,
                    c.trigger_price, c.trigger, c.expiry, c.post_only, c.stp, c.reduce_only};
+  // Good-till-date without a date is Deribit's good_til_day: until the next 08:00 UTC.
+  if (o.tif == book::TimeInForce::gtd && o.expiry.ns() == 0) o.expiry = next_session_end(now_);
   if (c.reduce_only) {
     // Only against an open position, and for at most its size (Deribit reduces the amount).
     const clearing::Position* p = clearing_.position(c.account, c.instrument);
@@ -189,13 +198,14 @@ Errc Engine::on_new_order(const NewOrder& c) noexcept {
     o.qty = Qty{std::min(c.qty.raw(), size < 0 ? -size : size)};
   }
   pending_new_ = &c;
+  pending_expiry_ = o.expiry;
   subject_ = o.id;
   const Errc e = b.submit(o, now_);
   if (e != Errc::ok) return e;
   outcome_.order = o.id;
   ++next_order_id_;
-  if (c.tif == book::TimeInForce::gtd) {
-    gtd_heap_.emplace_back(c.expiry.ns(), c.instrument.raw());
+  if (o.tif == book::TimeInForce::gtd) {
+    gtd_heap_.emplace_back(o.expiry.ns(), c.instrument.raw());
     std::push_heap(gtd_heap_.begin(), gtd_heap_.end(), kEarliestFirst);
   }
   return Errc::ok;
@@ -385,7 +395,7 @@ void Engine::on_book(InstrumentId id, const book::Accepted& e) noexcept {
   v.amount = e.qty;
   v.display = e.display;
   v.created = now_;
-  v.expiry = c.expiry;
+  v.expiry = pending_expiry_;
   v.label = c.label;
   std::uint32_t slot = 0;
   if (free_views_.empty()) {

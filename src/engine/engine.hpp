@@ -160,6 +160,7 @@ class Engine {
   std::uint64_t next_trade_id_ = 1;
   // The command being applied.
   const NewOrder* pending_new_ = nullptr;
+  Timestamp pending_expiry_{};  // the order's GTD expiry as submitted (good_til_day resolved)
   OrderId subject_{};          // the command's own order: its updates are emitted once, at the end
   OrderView subject_view_;
   bool subject_dirty_ = false;
