@@ -1,0 +1,195 @@
+#include "journal/journal_reader.hpp"
+
+#include <algorithm>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "journal/file_util.hpp"
+
+namespace strike::journal {
+
+Result<std::vector<SegmentFile>> list_segments(const std::filesystem::path& journal_dir) {
+  std::vector<SegmentFile> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(journal_dir, ec)) return out;
+  for (std::filesystem::directory_iterator it(journal_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (auto seq = parse_segment_file_name(it->path().filename().string())) out.push_back({*seq, it->path()});
+  }
+  if (ec) return fail(detail::io_error("cannot list", journal_dir, ec.value()));
+  std::sort(out.begin(), out.end(), [](const SegmentFile& a, const SegmentFile& b) { return a.first_seq < b.first_seq; });
+  return out;
+}
+
+struct JournalReader::Impl {
+  Options options;
+  std::vector<SegmentFile> segments;
+  std::size_t index = 0;  // current segment
+  detail::MappedFile mapping;
+  std::optional<SegmentScanner> scanner;
+  ChainPoint head;        // chain after the last fully verified segment
+  SeqNo position{0};
+  ReaderStats stats;
+  JournalEnd end;
+  Error error;
+  bool done = false;
+
+  bool is_last(std::size_t i) const { return i + 1 == segments.size(); }
+
+  // Maps segment i and reads its header; `expect` is the chain point it must start from
+  // (nullopt when positioning by seek instead).
+  Status<Error> open_segment(std::size_t i, const std::optional<ChainPoint>& expect) {
+    auto m = detail::MappedFile::open(segments[i].path);
+    if (!m) return fail(std::move(m).error());
+    mapping = std::move(m).value();
+    index = i;
+    scanner.emplace(mapping.bytes(), segments[i].path.string(),
+                    SegmentScanner::Options{is_last(i), options.verify_chain});
+    ++stats.segments;
+    if (auto st = scanner->open(); !st.ok()) return st;
+    if (scanner->torn()) return {};
+    const std::string name = segments[i].path.string();
+    const SegmentHeader& h = scanner->header();
+    if (h.first_seq != segments[i].first_seq)
+      return fail(Errc::journal_corrupt, fmt::format("{}: offset 0: the header says the segment starts at seq {}", name,
+                                                     h.first_seq.raw()));
+    if (expect) {
+      if (h.first_seq.raw() != expect->seq.raw() + 1)
+        return fail(Errc::journal_sequence_gap,
+                    fmt::format("{}: offset 0: seq {}: the previous segment ends at seq {}; records {}..{} are missing",
+                                name, h.first_seq.raw(), expect->seq.raw(), expect->seq.raw() + 1, h.first_seq.raw() - 1));
+      if (h.start_chain != expect->hash)
+        return fail(Errc::journal_chain_mismatch,
+                    fmt::format("{}: offset 0: seq {}: the segment's start chain does not match the end of the "
+                                "previous segment",
+                                name, h.first_seq.raw()));
+    }
+    stats.bytes += kSegmentHeaderSize;
+    return {};
+  }
+
+  void finish_end() {
+    done = true;
+    if (segments.empty()) {
+      end = JournalEnd{head, {}, 0, 0, std::nullopt};
+      return;
+    }
+    const SegmentScanner& s = *scanner;
+    end.segment = segments[index].path;
+    end.file_bytes = mapping.bytes().size();
+    end.torn = s.torn();
+    end.valid_bytes = s.torn() && s.torn()->whole_segment ? 0 : s.valid_end();
+    end.head = s.torn() && s.torn()->whole_segment ? head : s.head();
+  }
+
+  void account_scanner() {
+    stats.batches += scanner->batches();
+    stats.records += scanner->records();
+    stats.bytes += scanner->valid_end() > kSegmentHeaderSize ? scanner->valid_end() - kSegmentHeaderSize : 0;
+  }
+};
+
+JournalReader::JournalReader(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+JournalReader::JournalReader(JournalReader&&) noexcept = default;
+JournalReader& JournalReader::operator=(JournalReader&&) noexcept = default;
+JournalReader::~JournalReader() = default;
+
+Result<JournalReader> JournalReader::open(const std::filesystem::path& data_dir, Options options) {
+  const auto dir = data_dir / kJournalFolder;
+  auto listed = list_segments(dir);
+  if (!listed) return fail(std::move(listed).error());
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->segments = std::move(listed).value();
+  impl->head = options.start;
+  impl->position = options.start.seq;
+  auto& segs = impl->segments;
+  const std::uint64_t first_needed = options.start.seq.raw() + 1;
+
+  if (segs.empty()) {
+    if (options.start.seq.raw() != 0)
+      return fail(Errc::snapshot_journal_mismatch,
+                  fmt::format("{}: no journal segments, but reading must start after seq {}", dir.string(),
+                              options.start.seq.raw()));
+    impl->finish_end();
+    return JournalReader(std::move(impl));
+  }
+  // The segment holding the record after the start point: the last one starting at or before it.
+  auto it = std::upper_bound(segs.begin(), segs.end(), first_needed,
+                             [](std::uint64_t s, const SegmentFile& f) { return s < f.first_seq.raw(); });
+  if (it == segs.begin())
+    return fail(Errc::journal_sequence_gap,
+                fmt::format("{}: the journal starts at seq {}; records {}..{} are missing", segs.front().path.string(),
+                            segs.front().first_seq.raw(), first_needed, segs.front().first_seq.raw() - 1));
+  std::size_t i = static_cast<std::size_t>(it - segs.begin()) - 1;
+  if (auto st = impl->open_segment(i, std::nullopt); !st.ok()) return fail(st.error());
+  if (impl->scanner->torn() && i > 0 && segs[i].first_seq.raw() == first_needed) {
+    // The last segment was being created when the process died: the start point is the end
+    // of the one before it.
+    if (auto st = impl->open_segment(--i, std::nullopt); !st.ok()) return fail(st.error());
+    impl->stats.segments = 1;
+  }
+  if (impl->scanner->torn()) {
+    if (options.start.seq.raw() != 0)
+      return fail(Errc::snapshot_journal_mismatch,
+                  fmt::format("{}: the segment is torn; the journal does not reach seq {}", segs[i].path.string(),
+                              options.start.seq.raw()));
+    impl->finish_end();
+    return JournalReader(std::move(impl));
+  }
+  if (options.start.seq.raw() == 0) {
+    if (impl->scanner->header().start_chain != options.start.hash)
+      return fail(Errc::journal_chain_mismatch,
+                  fmt::format("{}: offset 0: the first segment's start chain is not the genesis value",
+                              segs[i].path.string()));
+  } else if (auto st = impl->scanner->seek(options.start); !st.ok()) {
+    return fail(st.error());
+  }
+  return JournalReader(std::move(impl));
+}
+
+ReadStatus JournalReader::next(RecordView& out) noexcept {
+  Impl& s = *impl_;
+  for (;;) {
+    if (s.done) return s.error.code == Errc::ok ? ReadStatus::end : ReadStatus::error;
+    const ReadStatus st = s.scanner->next(out);
+    if (st == ReadStatus::record) [[likely]] {
+      s.position = out.seq;
+      if (out.seq <= s.options.skip_through) continue;
+      return st;
+    }
+    if (st == ReadStatus::error) {
+      s.done = true;
+      s.error = s.scanner->error();
+      return st;
+    }
+    // End of this segment.
+    s.account_scanner();
+    if (s.scanner->torn() || s.is_last(s.index)) {
+      s.finish_end();
+      if (s.end.head.seq < s.options.skip_through) {
+        s.error = Error{Errc::snapshot_journal_mismatch,
+                        fmt::format("{}: the journal ends at seq {}, before the snapshot's seq {}",
+                                    s.end.segment.string(), s.end.head.seq.raw(), s.options.skip_through.raw())};
+        return ReadStatus::error;
+      }
+      return ReadStatus::end;
+    }
+    s.head = s.scanner->head();
+    if (auto opened = s.open_segment(s.index + 1, s.head); !opened.ok()) {
+      s.done = true;
+      s.error = opened.error();
+      return ReadStatus::error;
+    }
+  }
+}
+
+const Error& JournalReader::error() const noexcept { return impl_->error; }
+const JournalEnd& JournalReader::end() const noexcept {
+  STRIKE_ASSERT(impl_->done && impl_->error.code == Errc::ok, "JournalReader::end() before the reader reached the end");
+  return impl_->end;
+}
+const ReaderStats& JournalReader::stats() const noexcept { return impl_->stats; }
+SeqNo JournalReader::position() const noexcept { return impl_->position; }
+
+}  // namespace strike::journal
