@@ -102,7 +102,13 @@ namespace strike {
   X(snapshot_journal_mismatch, 821, "snapshot does not match the journal")
 
 // gateway and protocols: 9xx
-#define STRIKE_ERRORS_GATEWAY(X)
+#define STRIKE_ERRORS_GATEWAY(X) \
+  X(rpc_parse_error, 900, "the line is not a JSON object") \
+  X(rpc_invalid_request, 901, "not a valid JSON-RPC 2.0 request") \
+  X(rpc_unknown_method, 902, "no such method") \
+  X(rpc_missing_param, 903, "a required parameter is missing") \
+  X(rpc_bad_param, 904, "a parameter has the wrong type or an unknown value") \
+  X(rpc_too_many_params, 905, "more parameters than any method takes")
 
 #define STRIKE_ERROR_CODES(X) \
   X(ok, 0, "ok") \

@@ -103,23 +103,23 @@ class Reader {
   std::string_view string(std::string_view key, bool required = true) {
     const Param* x = p_.find(key);
     if (x == nullptr || x->kind == Param::Kind::null) {
-      if (required) bad(key, Errc::config_missing_field);
+      if (required) bad(key, Errc::rpc_missing_param);
       return {};
     }
-    if (x->kind != Param::Kind::string) return bad(key, Errc::config_bad_value), std::string_view{};
+    if (x->kind != Param::Kind::string) return bad(key, Errc::rpc_bad_param), std::string_view{};
     return x->text;
   }
   bool flag(std::string_view key, bool fallback = false) {
     const Param* x = p_.find(key);
     if (x == nullptr || x->kind == Param::Kind::null) return fallback;
-    if (x->kind != Param::Kind::boolean) return bad(key, Errc::config_bad_value), fallback;
+    if (x->kind != Param::Kind::boolean) return bad(key, Errc::rpc_bad_param), fallback;
     return x->flag;
   }
   // A decimal from a JSON number (or a numeric string), exactly.
   Decimal decimal(std::string_view key, bool required = true) {
     const Param* x = p_.find(key);
     if (x == nullptr || x->kind == Param::Kind::null) {
-      if (required) bad(key, Errc::config_missing_field);
+      if (required) bad(key, Errc::rpc_missing_param);
       return {};
     }
     if (x->kind != Param::Kind::number && x->kind != Param::Kind::string) return bad(key, Errc::invalid_number), Decimal{};
@@ -129,7 +129,7 @@ class Reader {
   }
   std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t lo, std::int64_t hi, bool required = false) {
     if (!has(key)) {
-      if (required) bad(key, Errc::config_missing_field);
+      if (required) bad(key, Errc::rpc_missing_param);
       return fallback;
     }
     const Decimal d = decimal(key);
@@ -176,7 +176,7 @@ class Reader {
   OrderId order_id(std::string_view key = "order_id") {
     const Param* x = p_.find(key);
     if (x == nullptr || (x->kind != Param::Kind::string && x->kind != Param::Kind::number))
-      return bad(key, Errc::config_missing_field), OrderId{};
+      return bad(key, Errc::rpc_missing_param), OrderId{};
     std::uint64_t v = 0;
     const auto [end, ec] = std::from_chars(x->text.data(), x->text.data() + x->text.size(), v);
     if (ec != std::errc{} || end != x->text.data() + x->text.size() || v == 0) return bad(key, Errc::book_unknown_order), OrderId{};
@@ -223,7 +223,7 @@ CommandBody new_order(Reader& r, Side side) {
                                     {"stop_limit", book::OrderType::stop_limit}, {"stop_market", book::OrderType::stop_market},
                                     {"take_limit", book::OrderType::take_limit}, {"take_market", book::OrderType::take_market}},
                              o.type))
-    r.bad("type", Errc::config_bad_value);
+    r.bad("type", Errc::rpc_bad_param);
   const bool market = book::is_market(o.type);
   o.tif = market ? book::TimeInForce::ioc : book::TimeInForce::gtc;
   const std::string_view tif = r.string("time_in_force", false);
@@ -232,7 +232,7 @@ CommandBody new_order(Reader& r, Side side) {
                   {"good_til_date", book::TimeInForce::gtd}, {"fill_or_kill", book::TimeInForce::fok},
                   {"immediate_or_cancel", book::TimeInForce::ioc}},
             o.tif))
-    r.bad("time_in_force", Errc::config_bad_value);
+    r.bad("time_in_force", Errc::rpc_bad_param);
   if (tif == "good_til_date") o.expiry = Timestamp::from_ms(r.integer("expire_at", 0, 1, INT64_MAX / 1'000'000, true));
   // good_til_day: the engine sets the expiry to the next 08:00 UTC (a zero expiry).
   if (!market) {  // a market order's price is the book's protection price: Deribit ignores `price`
@@ -253,7 +253,7 @@ CommandBody new_order(Reader& r, Side side) {
     if (!source.empty() && !pick<book::PriceSource>(source, {{"last_price", book::PriceSource::last}, {"mark_price", book::PriceSource::mark},
                                           {"index_price", book::PriceSource::index}},
                                  o.trigger))
-      r.bad("trigger", Errc::config_bad_value);
+      r.bad("trigger", Errc::rpc_bad_param);
   }
   if (r.flag("post_only")) o.post_only = r.flag("reject_post_only") ? book::PostOnly::reject : book::PostOnly::reprice;
   o.reduce_only = r.flag("reduce_only");
@@ -278,7 +278,7 @@ CommandBody new_order(Reader& r, Side side) {
                                   {"cancel_incoming", book::StpMode::cancel_incoming}, {"cancel_both", book::StpMode::cancel_both},
                                   {"decrement_both", book::StpMode::decrement_both}},
                            o.stp))
-    r.bad("self_trade", Errc::config_bad_value);
+    r.bad("self_trade", Errc::rpc_bad_param);
   return o;
 }
 
@@ -308,7 +308,7 @@ std::variant<CommandBody, Query> body_of(Method m, Reader& r, Timestamp& at, con
       const std::string_view type = r.string("type", false);
       if (type == "limit") c.stops = false;
       else if (type == "stop" || type == "trigger_all") c.resting = false;
-      else if (!type.empty() && type != "all") r.bad("type", Errc::config_bad_value);
+      else if (!type.empty() && type != "all") r.bad("type", Errc::rpc_bad_param);
       return c;
     }
     case Method::get_open_orders_by_instrument: {
@@ -359,7 +359,7 @@ std::variant<CommandBody, Query> body_of(Method m, Reader& r, Timestamp& at, con
       if (!kind.empty()) {
         q.any_kind = false;
         if (!pick<InstrumentKind>(kind, {{"option", InstrumentKind::option}, {"future", InstrumentKind::future}}, q.kind))
-          r.bad("kind", Errc::config_bad_value);
+          r.bad("kind", Errc::rpc_bad_param);
       }
       q.expired = r.flag("expired");
       return q;
@@ -450,18 +450,18 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
   RequestId id;
   simdjson::ondemand::document doc;
   simdjson::ondemand::object top;
-  if (parser.iterate(json).get(doc) || doc.get_object().get(top)) return reject(error(id, kParseError, Errc::config_syntax));
+  if (parser.iterate(json).get(doc) || doc.get_object().get(top)) return reject(error(id, kParseError, Errc::rpc_parse_error));
   std::string_view method_text;
   bool has_method = false, bad_id = false, bad_version = false;
   Params params;
   for (auto field : top) {
     std::string_view key;
-    if (field.unescaped_key().get(key)) return reject(error(id, kParseError, Errc::config_syntax));
+    if (field.unescaped_key().get(key)) return reject(error(id, kParseError, Errc::rpc_parse_error));
     simdjson::ondemand::value value;
-    if (field.value().get(value)) return reject(error(id, kParseError, Errc::config_syntax));
+    if (field.value().get(value)) return reject(error(id, kParseError, Errc::rpc_parse_error));
     if (key == "id") {
       simdjson::ondemand::json_type t;
-      if (value.type().get(t)) return reject(error(id, kParseError, Errc::config_syntax));
+      if (value.type().get(t)) return reject(error(id, kParseError, Errc::rpc_parse_error));
       if (t == simdjson::ondemand::json_type::number) {
         std::int64_t n = 0;
         if (value.get_int64().get(n)) bad_id = true;
@@ -477,21 +477,21 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
       std::string_view v;
       bad_version = value.get_string().get(v) || v != "2.0";
     } else if (key == "method") {
-      if (value.get_string().get(method_text)) return reject(error(id, kInvalidRequest, Errc::config_bad_value, "method"));
+      if (value.get_string().get(method_text)) return reject(error(id, kInvalidRequest, Errc::rpc_invalid_request, "method"));
       has_method = true;
     } else if (key == "params") {
       simdjson::ondemand::object object;
-      if (value.get_object().get(object)) return reject(error(id, kInvalidParams, Errc::config_bad_value, "params"));
+      if (value.get_object().get(object)) return reject(error(id, kInvalidParams, Errc::rpc_bad_param, "params"));
       for (auto p : object) {
         Param x;
-        if (p.unescaped_key().get(x.key)) return reject(error(id, kParseError, Errc::config_syntax));
+        if (p.unescaped_key().get(x.key)) return reject(error(id, kParseError, Errc::rpc_parse_error));
         simdjson::ondemand::value v;
         simdjson::ondemand::json_type t;
-        if (p.value().get(v) || v.type().get(t)) return reject(error(id, kParseError, Errc::config_syntax));
+        if (p.value().get(v) || v.type().get(t)) return reject(error(id, kParseError, Errc::rpc_parse_error));
         switch (t) {
           case simdjson::ondemand::json_type::string:
             x.kind = Param::Kind::string;
-            if (v.get_string().get(x.text)) return reject(error(id, kParseError, Errc::config_syntax));
+            if (v.get_string().get(x.text)) return reject(error(id, kParseError, Errc::rpc_parse_error));
             break;
           case simdjson::ondemand::json_type::number:
             x.kind = Param::Kind::number;
@@ -502,7 +502,7 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
             break;
           case simdjson::ondemand::json_type::boolean:
             x.kind = Param::Kind::boolean;
-            if (v.get_bool().get(x.flag)) return reject(error(id, kParseError, Errc::config_syntax));
+            if (v.get_bool().get(x.flag)) return reject(error(id, kParseError, Errc::rpc_parse_error));
             break;
           case simdjson::ondemand::json_type::null:
             x.kind = Param::Kind::null;
@@ -511,17 +511,17 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
             x.kind = Param::Kind::other;  // nested values: accepted, never read (the iterator skips them)
             break;
         }
-        if (params.find(x.key) != nullptr) return reject(error(id, kInvalidParams, Errc::config_bad_value, x.key));
-        if (!params.add(x)) return reject(error(id, kInvalidParams, Errc::out_of_range, "params"));
+        if (params.find(x.key) != nullptr) return reject(error(id, kInvalidParams, Errc::rpc_bad_param, x.key));
+        if (!params.add(x)) return reject(error(id, kInvalidParams, Errc::rpc_too_many_params, "params"));
       }
     }  // other members are skipped whole by the iterator
   }
-  if (!doc.current_location().error()) return reject(error(id, kParseError, Errc::config_syntax));  // trailing content
-  if (bad_id) return reject(error(RequestId{}, kInvalidRequest, Errc::config_bad_value, "id"));
-  if (bad_version) return reject(error(id, kInvalidRequest, Errc::config_bad_value, "jsonrpc"));
-  if (!has_method) return reject(error(id, kInvalidRequest, Errc::config_missing_field, "method"));
+  if (!doc.current_location().error()) return reject(error(id, kParseError, Errc::rpc_parse_error));  // trailing content
+  if (bad_id) return reject(error(RequestId{}, kInvalidRequest, Errc::rpc_invalid_request, "id"));
+  if (bad_version) return reject(error(id, kInvalidRequest, Errc::rpc_invalid_request, "jsonrpc"));
+  if (!has_method) return reject(error(id, kInvalidRequest, Errc::rpc_invalid_request, "method"));
   const auto entry = std::find_if(std::begin(kMethods), std::end(kMethods), [&](const MethodEntry& e) { return e.name == method_text; });
-  if (entry == std::end(kMethods)) return reject(error(id, kMethodNotFound, Errc::config_bad_value, "method"));
+  if (entry == std::end(kMethods)) return reject(error(id, kMethodNotFound, Errc::rpc_unknown_method, "method"));
 
   Request request;
   request.id = id;
