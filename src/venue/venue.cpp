@@ -25,8 +25,12 @@ Result<std::unique_ptr<engine::Engine>> replay(const InstrumentRegistry& instrum
   report.messages = recovery.messages();
   journal::RecordView r;
   journal::ReadStatus status;
+  bool stopped = false;  // at `until`, before the journal's end
   while ((status = recovery.journal().next(r)) == journal::ReadStatus::record) {
-    if (r.seq > until) break;
+    if (r.seq > until) {
+      stopped = true;
+      break;
+    }
     // The journal's CRCs and chain passed; what is left to check is that the bytes are a
     // command the engine accepts as its next input.
     if (r.seq.raw() != engine->last_seq().raw() + 1 || r.time < engine->now())
@@ -39,7 +43,8 @@ Result<std::unique_ptr<engine::Engine>> replay(const InstrumentRegistry& instrum
     ++report.replayed;
   }
   if (status == journal::ReadStatus::error) return fail(recovery.journal().error());
-  if (const auto& torn = recovery.journal().end().torn) report.messages.push_back(journal::describe(*torn));
+  if (!stopped)
+    if (const auto& torn = recovery.journal().end().torn) report.messages.push_back(journal::describe(*torn));
   report.last_seq = engine->last_seq();
   return engine;
 }
