@@ -68,6 +68,46 @@ class [[nodiscard]] Result {
   std::variant<T, E> v_;
 };
 
+// The hot-path form: a trivially copyable value with a bare error code is a plain (value,
+// code) pair instead of a variant, so Result<int64_t, Errc> lives in two registers and
+// checking it is one compare. Same interface as the general form.
+template <class T>
+  requires std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>
+class [[nodiscard]] Result<T, Errc> {
+ public:
+  using value_type = T;
+  using error_type = Errc;
+
+  constexpr Result(T value) noexcept : value_(value) {}  // NOLINT: implicit by design
+  constexpr Result(Failure<Errc> f) noexcept : error_(f.error) {  // NOLINT
+    STRIKE_ASSERT(f.error != Errc::ok, "fail(Errc::ok)");
+  }
+
+  constexpr bool ok() const noexcept { return error_ == Errc::ok; }
+  constexpr explicit operator bool() const noexcept { return ok(); }
+  constexpr const T& value() const {
+    STRIKE_ASSERT(ok(), "value() of a failed Result");
+    return value_;
+  }
+  constexpr T& value() {
+    STRIKE_ASSERT(ok(), "value() of a failed Result");
+    return value_;
+  }
+  constexpr T value_or(T fallback) const noexcept { return ok() ? value_ : fallback; }
+  constexpr Errc error() const {
+    STRIKE_ASSERT(!ok(), "error() of a successful Result");
+    return error_;
+  }
+  const T* operator->() const { return &value(); }
+  T* operator->() { return &value(); }
+  const T& operator*() const { return value(); }
+  T& operator*() { return value(); }
+
+ private:
+  T value_{};
+  Errc error_ = Errc::ok;
+};
+
 // Status: success or an error, for functions that return nothing.
 template <class E>
 class [[nodiscard]] Result<void, E> {

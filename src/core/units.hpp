@@ -71,6 +71,13 @@ using Price = Amount<PriceTag>;
 // A quantity in lots of the instrument (its minimum amount step).
 using Qty = Amount<QtyTag>;
 
+struct RefPriceTag {};
+// A reference price that need not lie on the tick grid (index, mark, settlement, funding
+// premium inputs): units of 10^-kRefPriceScale of the instrument's price currency (USD for
+// an index). 8 decimals keep a BTC index of 10^6 USD well inside int64.
+using RefPrice = Amount<RefPriceTag>;
+inline constexpr int kRefPriceScale = 8;
+
 // Identifiers: comparable and hashable, no arithmetic.
 using OrderId = StrongInt<struct OrderIdTag, std::uint64_t>;
 using AccountId = StrongInt<struct AccountIdTag, std::uint64_t>;

@@ -1,0 +1,518 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace strike::engine {
+namespace {
+
+// Orders the GTD schedule as a min-heap on (expiry, instrument).
+constexpr auto kEarliestFirst = [](const auto& x, const auto& y) { return x > y; };
+
+// The largest trade value (settlement units) an order may reach: sums of many stay in int64.
+constexpr std::int64_t kMaxOrderValue = std::int64_t{1} << 60;
+
+// Highest price (in units of the price currency) an order may carry: coin-priced options up to
+// 100 coin, everything else up to 10^7 (USD, USDC).
+book::BookConfig book_config(const Instrument& ins, const clearing::ContractMath& math, std::uint32_t max_open) {
+  book::BookConfig c;
+  const Decimal finest = ins.ticks.finest();
+  std::uint8_t n = 0;
+  for (const TickStep& s : ins.ticks.steps()) {
+    if (n == book::kMaxTickSteps) break;
+    c.tick_steps[n++] = book::TickStep{Price{steps_of(s.above_price, finest).value()}, steps_of(s.tick, finest).value()};
+  }
+  c.tick_step_count = n;
+  const bool coin_priced = ins.is_option() && ins.settlement == Settlement::inverse;
+  const std::int64_t max_units = coin_priced ? 100 : 10'000'000;
+  c.max_price = Price{std::min<std::int64_t>(book::kMaxPrice, steps_of(Decimal{max_units, 0}, finest).value())};
+  c.max_price = c.floor_to_grid(c.max_price);
+  // The largest quantity whose value fits kMaxOrderValue at the price where a lot is worth most
+  // (the top price for linear contracts, the bottom one for inverse futures).
+  const Price worst = math.inverse_valued() ? c.min_price : c.max_price;
+  const std::int64_t lot_value = std::max<std::int64_t>(1, std::abs(math.trade_value(1, worst).value_or(kMaxOrderValue)));
+  c.max_qty = Qty{std::max<std::int64_t>(1, std::min(book::kMaxQty, kMaxOrderValue / lot_value))};
+  c.max_open_orders = max_open;
+  return c;
+}
+
+// The next 08:00 UTC strictly after t: the end of Deribit's trading day.
+Timestamp next_session_end(Timestamp t) noexcept {
+  constexpr std::int64_t kEight = 8 * 3600 * kNsPerSecond;
+  const std::int64_t day = (t.ns() - kEight) / kNsPerDay;  // days since 1970-01-01T08:00Z
+  return Timestamp::from_ns((day + 1) * kNsPerDay + kEight);
+}
+
+}  // namespace
+
+std::string_view to_string(OrderStatus s) noexcept {
+  switch (s) {
+    case OrderStatus::open: return "open";
+    case OrderStatus::filled: return "filled";
+    case OrderStatus::cancelled: return "cancelled";
+    case OrderStatus::untriggered: return "untriggered";
+  }
+  return "?";
+}
+
+std::string_view to_string(InstrumentStatus s) noexcept {
+  switch (s) {
+    case InstrumentStatus::open: return "open";
+    case InstrumentStatus::halted: return "halted";
+    case InstrumentStatus::awaiting_settlement: return "awaiting_settlement";
+    case InstrumentStatus::settled: return "settled";
+  }
+  return "?";
+}
+
+Engine::Engine(const InstrumentRegistry& instruments, EngineConfig config)
+    : instruments_(&instruments), config_(config), clearing_(instruments, config.clearing) {
+  books_.reserve(instruments.size());  // never reallocated: each book's sink points here
+  for (const Instrument& ins : instruments.all()) {
+    books_.emplace_back(book_config(ins, clearing_.math(ins.id), config_.max_open_orders_per_book),
+                        BookEvents{this, ins.id});
+    if (ins.has_expiry()) expiries_.emplace_back(ins.expiry, ins.id);
+  }
+  std::sort(expiries_.begin(), expiries_.end());
+  status_.assign(instruments.size(), InstrumentStatus::open);
+  expiry_at_.assign(instruments.size(), Timestamp{});
+  events_.reserve(256);
+}
+
+// --- apply --------------------------------------------------------------------------------------
+
+const Outcome& Engine::apply(const Command& command) noexcept {
+  STRIKE_ASSERT(command.seq.raw() == last_seq_.raw() + 1, "command seq {} after {}", command.seq.raw(), last_seq_.raw());
+  STRIKE_ASSERT(command.time >= now_, "command time {} before {}", command.time.ns(), now_.ns());
+  last_seq_ = command.seq;
+  now_ = command.time;
+  events_.clear();
+  outcome_ = Outcome{};
+  outcome_.seq = command.seq;
+  clearing_.begin_command(command.seq, command.time);
+  advance(command.time);
+  outcome_.status = std::visit(
+      [this](const auto& body) -> Errc {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, NewOrder>) return on_new_order(body);
+        if constexpr (std::is_same_v<T, AmendOrder>) return on_amend(body);
+        if constexpr (std::is_same_v<T, CancelOrder>) return on_cancel(body);
+        if constexpr (std::is_same_v<T, CancelAll>) return on_cancel_all(body);
+        if constexpr (std::is_same_v<T, CreateAccount>) return on_create_account(body);
+        if constexpr (std::is_same_v<T, Deposit>) return on_deposit(body);
+        if constexpr (std::is_same_v<T, Withdraw>) return on_withdraw(body);
+        if constexpr (std::is_same_v<T, Transfer>) return on_transfer(body);
+        if constexpr (std::is_same_v<T, HaltInstrument>) return on_halt(body);
+        if constexpr (std::is_same_v<T, ResumeInstrument>) return on_resume(body);
+        if constexpr (std::is_same_v<T, ExpireInstrument>) return on_expire(body);
+        if constexpr (std::is_same_v<T, SetIndex>) return on_set_index(body);
+        if constexpr (std::is_same_v<T, SetMark>) return on_set_mark(body);
+        if constexpr (std::is_same_v<T, AdvanceTime>) return on_advance_time(body);
+      },
+      command.body);
+  if (subject_dirty_) events_.push_back(OrderUpdated{subject_view_});
+  subject_ = OrderId{0};
+  subject_dirty_ = false;
+  pending_new_ = nullptr;
+  outcome_.events = events_;
+  return outcome_;
+}
+
+// --- time ---------------------------------------------------------------------------------------
+
+void Engine::advance(Timestamp now) noexcept {
+  while (!gtd_heap_.empty() && gtd_heap_.front().first <= now.ns()) {
+    const std::uint32_t i = gtd_heap_.front().second;
+    std::pop_heap(gtd_heap_.begin(), gtd_heap_.end(), kEarliestFirst);
+    gtd_heap_.pop_back();
+    books_[i].advance_time(now);
+  }
+  while (next_expiry_ < expiries_.size() && expiries_[next_expiry_].first <= now) {
+    const auto [at, id] = expiries_[next_expiry_++];
+    if (status_[id.raw()] == InstrumentStatus::open || status_[id.raw()] == InstrumentStatus::halted) expire(id, at);
+  }
+  const std::int64_t interval = config_.clearing.funding_interval_ns;
+  if (next_funding_ns_ == 0) next_funding_ns_ = (now.ns() / interval + 1) * interval;
+  if (now.ns() >= next_funding_ns_) {
+    for (const Instrument& ins : instruments_->all()) {
+      if (ins.kind != InstrumentKind::perpetual || status_[ins.id.raw()] != InstrumentStatus::open) continue;
+      auto paid = clearing_.apply_funding(ins.id);
+      if (paid) events_.push_back(FundingPaid{ins.id, paid->rate_num, paid->rate_den, static_cast<std::uint32_t>(paid->positions)});
+    }
+    next_funding_ns_ = (now.ns() / interval + 1) * interval;  // an interval with no command is not paid twice
+  }
+}
+
+void Engine::expire(InstrumentId id, Timestamp at) noexcept {
+  book::CancelAllFilter all;
+  (void)books_[id.raw()].cancel_all(all, now_);
+  status_[id.raw()] = InstrumentStatus::awaiting_settlement;
+  events_.push_back(InstrumentChanged{id, InstrumentStatus::awaiting_settlement});
+  expiry_at_[id.raw()] = at;
+  try_settle(id);
+}
+
+void Engine::try_settle(InstrumentId id) noexcept {
+  auto settled = clearing_.settle_expiry(id, expiry_at_[id.raw()]);
+  if (!settled) return;  // no index yet: retried when one arrives
+  status_[id.raw()] = InstrumentStatus::settled;
+  events_.push_back(Settled{id, settled->price, static_cast<std::uint32_t>(settled->positions), settled->residue});
+  events_.push_back(InstrumentChanged{id, InstrumentStatus::settled});
+}
+
+// --- order entry --------------------------------------------------------------------------------
+
+Errc Engine::check_tradeable(InstrumentId id) const noexcept {
+  if (id.raw() >= books_.size()) return Errc::unknown_instrument;
+  switch (status_[id.raw()]) {
+    case InstrumentStatus::open: return Errc::ok;
+    case InstrumentStatus::halted: return Errc::instrument_halted;
+    case InstrumentStatus::awaiting_settlement:
+    case InstrumentStatus::settled: return Errc::instrument_expired;
+  }
+  return Errc::ok;
+}
+
+Errc Engine::on_new_order(const NewOrder& c) noexcept {
+  if (!clearing_.has_account(c.account)) return Errc::unknown_account;
+  if (const Errc e = check_tradeable(c.instrument); e != Errc::ok) return e;
+  if (c.qty.raw() <= 0) return Errc::book_invalid_quantity;
+  Book& b = books_[c.instrument.raw()];
+  // The order's value must stay far inside int64 at any price it can trade at.
+  const auto& math = clearing_.math(c.instrument);
+  const Price at = book::is_market(c.type) ? (math.inverse_valued() ? b.config().min_price : b.config().max_price) : c.price;
+  if (c.qty > b.config().max_qty) return Errc::order_too_large;
+  if (auto v = math.trade_value(c.qty.raw(), at); at.raw() > 0 && (!v || std::abs(v.value()) > kMaxOrderValue))
+    return Errc::order_too_large;
+  book::NewOrder o{OrderId{next_order_id_}, c.account, c.side, c.type, c.tif, c.price, c.qty, c.display,
+                   c.trigger_price, c.trigger, c.expiry, c.post_only, c.stp, c.reduce_only};
+  // Good-till-date without a date is Deribit's good_til_day: until the next 08:00 UTC.
+  if (o.tif == book::TimeInForce::gtd && o.expiry.ns() == 0) o.expiry = next_session_end(now_);
+  if (c.reduce_only) {
+    // Only against an open position, and for at most its size (Deribit reduces the amount).
+    const clearing::Position* p = clearing_.position(c.account, c.instrument);
+    const std::int64_t size = p ? p->size : 0;
+    const bool reduces = (c.side == Side::sell && size > 0) || (c.side == Side::buy && size < 0);
+    if (!reduces) return Errc::reduce_only_rejected;
+    o.qty = Qty{std::min(c.qty.raw(), size < 0 ? -size : size)};
+  }
+  pending_new_ = &c;
+  pending_expiry_ = o.expiry;
+  subject_ = o.id;
+  const Errc e = b.submit(o, now_);
+  if (e != Errc::ok) return e;
+  outcome_.order = o.id;
+  ++next_order_id_;
+  if (o.tif == book::TimeInForce::gtd) {
+    gtd_heap_.emplace_back(o.expiry.ns(), c.instrument.raw());
+    std::push_heap(gtd_heap_.begin(), gtd_heap_.end(), kEarliestFirst);
+  }
+  return Errc::ok;
+}
+
+Errc Engine::on_amend(const AmendOrder& c) noexcept {
+  const OrderView* v = order(c.account, c.order);
+  if (v == nullptr) return Errc::book_unknown_order;
+  if (const Errc e = check_tradeable(v->instrument); e != Errc::ok) return e;
+  const Instrument& ins = instruments_->get(v->instrument);
+  auto amount = ins.qty_from_amount(c.amount);
+  if (!amount) return Errc::book_invalid_quantity;
+  Price price = v->price, trigger{0};
+  if (!c.price.is_zero()) {
+    auto p = ins.price_from_decimal(c.price);
+    if (!p) return p.error() == Errc::bad_tick_size ? Errc::book_off_tick : Errc::book_price_out_of_range;
+    price = p.value();
+  }
+  if (!c.trigger_price.is_zero()) {
+    auto p = ins.price_from_decimal(c.trigger_price);
+    if (!p) return Errc::book_invalid_trigger;
+    trigger = p.value();
+  }
+  // The new amount includes what already filled (Deribit's edit): the open part is what is left.
+  const std::int64_t open = amount->raw() - v->filled.raw();
+  if (open <= 0) return Errc::amend_below_filled;
+  if (auto value = clearing_.math(v->instrument).trade_value(amount->raw(), price);
+      !value || std::abs(value.value()) > kMaxOrderValue)
+    return Errc::order_too_large;
+  subject_ = c.order;
+  outcome_.order = c.order;
+  return books_[v->instrument.raw()].amend(book::AmendOrder{c.order, c.account, price, Qty{open}, trigger}, now_);
+}
+
+Errc Engine::on_cancel(const CancelOrder& c) noexcept {
+  const OrderView* v = order(c.account, c.order);
+  if (v == nullptr) return Errc::book_unknown_order;
+  subject_ = c.order;
+  outcome_.order = c.order;
+  return books_[v->instrument.raw()].cancel(c.order, c.account, now_);
+}
+
+Errc Engine::on_cancel_all(const CancelAll& c) noexcept {
+  if (!clearing_.has_account(c.account)) return Errc::unknown_account;
+  if (c.one_instrument && c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
+  book::CancelAllFilter f;
+  f.account = c.account;
+  if (c.one_side) f.side = c.side;
+  f.resting = c.resting;
+  f.stops = c.stops;
+  for (std::size_t i = c.one_instrument ? c.instrument.raw() : 0; i < books_.size(); ++i) {
+    if (books_[i].open_orders(c.account) > 0) outcome_.count += books_[i].cancel_all(f, now_);
+    if (c.one_instrument) break;
+  }
+  return Errc::ok;
+}
+
+// --- accounts -----------------------------------------------------------------------------------
+
+Errc Engine::on_create_account(const CreateAccount& c) noexcept {
+  auto id = clearing_.create_account(c.owner.raw() == 0 ? std::nullopt : std::optional{c.owner});
+  if (!id) return id.error();
+  outcome_.account = id.value();
+  events_.push_back(AccountCreated{id.value(), clearing_.owner_of(id.value())});
+  return Errc::ok;
+}
+
+void Engine::balance_event(AccountId account, CurrencyId currency, std::int64_t amount,
+                           clearing::EntryReason reason) noexcept {
+  events_.push_back(BalanceChanged{account, currency, amount,
+                                   clearing_.ledger().balance(clearing::LedgerAccount::user(account), currency), reason});
+}
+
+Errc Engine::on_deposit(const Deposit& c) noexcept {
+  if (auto r = clearing_.deposit(c.account, c.currency, c.amount); !r) return r.error();
+  balance_event(c.account, c.currency, c.amount, clearing::EntryReason::deposit);
+  return Errc::ok;
+}
+
+Errc Engine::on_withdraw(const Withdraw& c) noexcept {
+  if (auto r = clearing_.withdraw(c.account, c.currency, c.amount); !r) return r.error();
+  balance_event(c.account, c.currency, -c.amount, clearing::EntryReason::withdrawal);
+  return Errc::ok;
+}
+
+Errc Engine::on_transfer(const Transfer& c) noexcept {
+  if (auto r = clearing_.transfer(c.from, c.to, c.currency, c.amount); !r) return r.error();
+  balance_event(c.from, c.currency, -c.amount, clearing::EntryReason::transfer);
+  balance_event(c.to, c.currency, c.amount, clearing::EntryReason::transfer);
+  return Errc::ok;
+}
+
+// --- instruments and market inputs --------------------------------------------------------------
+
+Errc Engine::on_halt(const HaltInstrument& c) noexcept {
+  if (const Errc e = check_tradeable(c.instrument); e != Errc::ok) return e;
+  status_[c.instrument.raw()] = InstrumentStatus::halted;
+  events_.push_back(InstrumentChanged{c.instrument, InstrumentStatus::halted});
+  return Errc::ok;
+}
+
+Errc Engine::on_resume(const ResumeInstrument& c) noexcept {
+  if (c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
+  if (status_[c.instrument.raw()] != InstrumentStatus::halted) return Errc::instrument_not_halted;
+  status_[c.instrument.raw()] = InstrumentStatus::open;
+  events_.push_back(InstrumentChanged{c.instrument, InstrumentStatus::open});
+  return Errc::ok;
+}
+
+Errc Engine::on_expire(const ExpireInstrument& c) noexcept {
+  if (c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
+  if (!instruments_->get(c.instrument).has_expiry()) return Errc::instrument_not_dated;
+  const InstrumentStatus s = status_[c.instrument.raw()];
+  if (s != InstrumentStatus::open && s != InstrumentStatus::halted) return Errc::instrument_expired;
+  expire(c.instrument, now_);
+  return Errc::ok;
+}
+
+Errc Engine::on_set_index(const SetIndex& c) noexcept {
+  if (c.currency.raw() >= instruments_->currencies().all().size() || !clearing_.holds(c.currency))
+    return Errc::unknown_currency;
+  if (auto r = clearing_.set_index(c.currency, c.price); !r) return r.error();
+  for (const Instrument& ins : instruments_->all()) {
+    if (ins.base != c.currency) continue;
+    const InstrumentStatus s = status_[ins.id.raw()];
+    if (s == InstrumentStatus::awaiting_settlement) try_settle(ins.id);
+    // Index triggers are for contracts priced in USD terms; options are priced in coin.
+    if (s == InstrumentStatus::open && !ins.is_option())
+      books_[ins.id.raw()].set_price(book::PriceSource::index, to_ticks(ins.id, c.price), now_);
+  }
+  return Errc::ok;
+}
+
+Errc Engine::on_set_mark(const SetMark& c) noexcept {
+  if (c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
+  if (auto r = clearing_.set_mark(c.instrument, c.price); !r) return r.error();
+  if (status_[c.instrument.raw()] == InstrumentStatus::open)
+    books_[c.instrument.raw()].set_price(book::PriceSource::mark, to_ticks(c.instrument, c.price), now_);
+  return Errc::ok;
+}
+
+Price Engine::to_ticks(InstrumentId id, RefPrice price) const noexcept {
+  return Price{std::max<std::int64_t>(1, clearing_.math(id).from_ref_price(price).raw())};
+}
+
+// --- book events --------------------------------------------------------------------------------
+
+OrderView* Engine::view(OrderId id) noexcept {
+  const std::uint32_t slot = order_ids_.find(id.raw());
+  return slot == book::detail::kNil ? nullptr : &views_[slot];
+}
+
+void Engine::publish(OrderView& v) noexcept {
+  v.updated = now_;
+  if (v.id == subject_) {
+    subject_view_ = v;
+    subject_dirty_ = true;
+  } else {
+    events_.push_back(OrderUpdated{v});
+  }
+}
+
+void Engine::close(OrderView& v) noexcept {
+  publish(v);
+  const std::uint32_t slot = order_ids_.erase(v.id.raw());
+  STRIKE_ASSERT(slot != book::detail::kNil, "closing unknown order {}", v.id.raw());
+  free_views_.push_back(slot);
+}
+
+void Engine::on_book(InstrumentId id, const book::Accepted& e) noexcept {
+  STRIKE_ASSERT(pending_new_ != nullptr && e.id == subject_, "accepted order {} without a command", e.id.raw());
+  const NewOrder& c = *pending_new_;
+  OrderView v;
+  v.id = e.id;
+  v.instrument = id;
+  v.account = e.account;
+  v.side = e.side;
+  v.type = e.type;
+  v.tif = e.tif;
+  v.post_only = c.post_only;
+  v.trigger = c.trigger;
+  v.reduce_only = e.reduce_only;
+  v.repriced = e.repriced;
+  v.status = book::is_stop(e.type) ? OrderStatus::untriggered : OrderStatus::open;
+  v.price = e.price;
+  v.trigger_price = c.trigger_price;
+  v.amount = e.qty;
+  v.display = e.display;
+  v.created = now_;
+  v.expiry = pending_expiry_;
+  v.label = c.label;
+  std::uint32_t slot = 0;
+  if (free_views_.empty()) {
+    slot = static_cast<std::uint32_t>(views_.size());
+    views_.push_back(v);
+  } else {
+    slot = free_views_.back();
+    free_views_.pop_back();
+    views_[slot] = v;
+  }
+  order_ids_.insert(e.id.raw(), slot);
+  publish(views_[slot]);
+}
+
+void Engine::on_book(InstrumentId id, const book::Trade& e) noexcept {
+  const bool buyer_is_maker = e.aggressor == Side::sell;
+  const AccountId buyer = buyer_is_maker ? e.maker_account : e.taker_account;
+  const AccountId seller = buyer_is_maker ? e.taker_account : e.maker_account;
+  const std::uint64_t trade_id = next_trade_id_++;
+  const clearing::FillResult fill =
+      clearing_.on_fill(clearing::Fill{id, trade_id, buyer, seller, buyer_is_maker, e.price, e.qty});
+  events_.push_back(TradeExecuted{id, trade_id, now_, e.price, e.qty, e.aggressor, e.maker, e.taker, e.maker_account,
+                                  e.taker_account, fill.currency, buyer_is_maker ? fill.buyer_fee : fill.seller_fee,
+                                  buyer_is_maker ? fill.seller_fee : fill.buyer_fee});
+  for (const auto& [order_id, remaining] : {std::pair{e.maker, e.maker_remaining}, std::pair{e.taker, e.taker_remaining}}) {
+    OrderView* v = view(order_id);
+    STRIKE_ASSERT(v != nullptr, "trade of unknown order {}", order_id.raw());
+    v->filled += e.qty;
+    v->filled_value += int128{e.price.raw()} * e.qty.raw();
+    if (remaining.raw() == 0) {
+      v->status = OrderStatus::filled;
+      close(*v);
+    } else {
+      publish(*v);
+    }
+  }
+}
+
+void Engine::on_book(InstrumentId, const book::Cancelled& e) noexcept {
+  OrderView* v = view(e.id);
+  STRIKE_ASSERT(v != nullptr, "cancel of unknown order {}", e.id.raw());
+  v->status = OrderStatus::cancelled;
+  v->cancel_reason = e.reason;
+  close(*v);
+}
+
+void Engine::on_book(InstrumentId, const book::Amended& e) noexcept {
+  OrderView* v = view(e.id);
+  STRIKE_ASSERT(v != nullptr, "amend of unknown order {}", e.id.raw());
+  v->price = e.price;
+  v->amount = v->filled + e.qty;
+  publish(*v);
+}
+
+void Engine::on_book(InstrumentId, const book::Triggered& e) noexcept {
+  OrderView* v = view(e.id);
+  STRIKE_ASSERT(v != nullptr, "trigger of unknown order {}", e.id.raw());
+  v->triggered = true;
+  v->status = OrderStatus::open;
+  publish(*v);
+}
+
+void Engine::on_book(InstrumentId id, const book::LevelUpdate& e) noexcept {
+  events_.push_back(BookChanged{id, e.side, e.price, e.qty, e.count});
+}
+
+// --- queries ------------------------------------------------------------------------------------
+
+const OrderView* Engine::order(AccountId account, OrderId id) const noexcept {
+  const std::uint32_t slot = order_ids_.find(id.raw());
+  if (slot == book::detail::kNil || views_[slot].account != account) return nullptr;
+  return &views_[slot];
+}
+
+std::vector<OrderView> Engine::open_orders(AccountId account, std::optional<InstrumentId> instrument) const {
+  std::vector<OrderView> out;
+  for (std::size_t i = instrument ? instrument->raw() : 0; i < books_.size(); ++i) {
+    if (books_[i].open_orders(account) > 0)
+      books_[i].for_each_order([&](const book::OrderState& o) {
+        if (o.account == account) out.push_back(views_[order_ids_.find(o.id.raw())]);
+      });
+    if (instrument) break;
+  }
+  return out;
+}
+
+std::size_t Engine::depth(InstrumentId id, Side side, std::span<book::DepthLevel> out) const noexcept {
+  if (id.raw() >= books_.size()) return 0;
+  return books_[id.raw()].depth(side, out);
+}
+
+std::optional<Price> Engine::best(InstrumentId id, Side side) const noexcept {
+  if (id.raw() >= books_.size()) return std::nullopt;
+  return side == Side::buy ? books_[id.raw()].best_bid() : books_[id.raw()].best_ask();
+}
+
+std::optional<std::string> Engine::validate() const {
+  std::size_t open = 0;
+  for (std::size_t i = 0; i < books_.size(); ++i) {
+    if (auto r = books_[i].validate(); !r) return fmt::format("{}: {}", instruments_->get(InstrumentId{static_cast<std::uint32_t>(i)}).name, r.error().to_string());
+    std::optional<std::string> problem;
+    books_[i].for_each_order([&](const book::OrderState& o) {
+      ++open;
+      const std::uint32_t slot = order_ids_.find(o.id.raw());
+      if (problem) return;
+      if (slot == book::detail::kNil) {
+        problem = fmt::format("order {} in book {} has no view", o.id.raw(), i);
+      } else if (views_[slot].instrument.raw() != i || views_[slot].account != o.account ||
+                 views_[slot].open() != o.qty) {
+        problem = fmt::format("order {}: view disagrees with the book (open {} vs {})", o.id.raw(),
+                              views_[slot].open().raw(), o.qty.raw());
+      }
+    });
+    if (problem) return problem;
+  }
+  if (open != order_ids_.size()) return fmt::format("{} views for {} open orders", order_ids_.size(), open);
+  return clearing_.validate();
+}
+
+}  // namespace strike::engine

@@ -1,0 +1,171 @@
+// strike::engine::Engine: the deterministic state machine of the venue. One thread owns it;
+// apply(command) is the only way its state changes, and is a pure function of (state,
+// command): no clock, no randomness, no iteration over unordered containers reaches an
+// event or the state hash. Same commands -> byte-identical events and the same state_hash().
+//
+// Owns: one order book per instrument (book::OrderBook), the open orders' client-facing views
+// (amount, filled, average price, label), clearing (accounts, positions, ledger, marks), the
+// instrument lifecycle (open, halted, awaiting settlement, settled), the GTD, expiry and
+// funding schedules, and the id counters.
+//
+// Invariants: a rejected command changes nothing (every check happens before the first
+// change); every open order is in exactly one book and in the order table; an account sees
+// and touches only its own orders (another account's order id reads as unknown).
+// Each command first advances time to its stamp: GTD expiries, instrument expiries (cancel
+// the book, then cash-settle at the 30-minute index TWAP), then perpetual funding at interval
+// boundaries; then the command itself.
+//
+// Costs: an order command is a table lookup plus the book's O(1) operation plus clearing per
+// fill; events go into a vector reused across commands (no allocation in steady state).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "book/order_book.hpp"
+#include "clearing/clearing.hpp"
+#include "core/byte_buffer.hpp"
+#include "core/instrument_registry.hpp"
+#include "engine/command.hpp"
+#include "engine/event.hpp"
+
+namespace strike::engine {
+
+struct EngineConfig {
+  clearing::ClearingConfig clearing;
+  std::uint32_t max_open_orders_per_book = 500;  // per account and instrument
+  // Market orders trade at most this fraction beyond the best opposite price at arrival.
+  Decimal market_protection{5, 2};  // 5%
+};
+
+// What a command did. `events` stays valid until the next apply().
+struct Outcome {
+  SeqNo seq{};
+  Errc status = Errc::ok;  // ok, or why the command was rejected (then nothing changed)
+  OrderId order{};           // new_order: the id assigned; amend/cancel: the order
+  AccountId account{};       // create_account: the new account
+  std::uint32_t count = 0; // cancel_all: how many orders were cancelled
+  std::span<const Event> events;
+};
+
+class Engine {
+ public:
+  // The registry must outlive the engine.
+  explicit Engine(const InstrumentRegistry& instruments, EngineConfig config = {});
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Applies the next command. Precondition (a broken invariant otherwise): command.seq is
+  // last_seq() + 1 and command.time >= now().
+  const Outcome& apply(const Command& command) noexcept;
+
+  // --- queries (engine thread) --------------------------------------------------------------
+  SeqNo last_seq() const noexcept { return last_seq_; }
+  Timestamp now() const noexcept { return now_; }
+  const InstrumentRegistry& instruments() const noexcept { return *instruments_; }
+  const EngineConfig& config() const noexcept { return config_; }
+  const clearing::Clearing& clearing() const noexcept { return clearing_; }
+  InstrumentStatus status(InstrumentId id) const noexcept { return status_[id.raw()]; }
+  // An open order of `account` (nullptr when unknown, closed or another account's).
+  const OrderView* order(AccountId account, OrderId id) const noexcept;
+  // Open orders of an account, optionally of one instrument: by instrument, then the book's
+  // canonical order (price-time).
+  std::vector<OrderView> open_orders(AccountId account, std::optional<InstrumentId> instrument) const;
+  std::size_t depth(InstrumentId id, Side side, std::span<book::DepthLevel> out) const noexcept;
+  std::optional<Price> best(InstrumentId id, Side side) const noexcept;
+  std::size_t open_order_count() const noexcept { return order_ids_.size(); }
+
+  // --- state ----------------------------------------------------------------------------------
+  // The full state in the snapshot format (docs/engine.md): deterministic bytes.
+  void save(std::vector<std::byte>& out) const;
+  // A new engine in the saved state (taken with the same instruments and configuration).
+  // Errors: snapshot_corrupt, with the reason.
+  static Result<std::unique_ptr<Engine>, Error> load(const InstrumentRegistry& instruments, EngineConfig config,
+                                                     std::span<const std::byte> snapshot);
+  // SHA-256 over save(): covers every piece of state by construction.
+  std::array<std::uint8_t, 32> state_hash() const;
+  // Every invariant of the books, the order table and clearing; the first violation found.
+  std::optional<std::string> validate() const;
+
+ private:
+  struct BookEvents {
+    Engine* engine;
+    InstrumentId instrument{};
+    template <class E>
+    void on(const E& e) noexcept {
+      engine->on_book(instrument, e);
+    }
+  };
+  using Book = book::OrderBook<BookEvents>;
+
+  void advance(Timestamp now) noexcept;
+  void expire(InstrumentId id, Timestamp at) noexcept;
+  void try_settle(InstrumentId id) noexcept;
+  Errc check_tradeable(InstrumentId id) const noexcept;
+
+  Errc on_new_order(const NewOrder& c) noexcept;
+  Errc on_amend(const AmendOrder& c) noexcept;
+  Errc on_cancel(const CancelOrder& c) noexcept;
+  Errc on_cancel_all(const CancelAll& c) noexcept;
+  Errc on_create_account(const CreateAccount& c) noexcept;
+  Errc on_deposit(const Deposit& c) noexcept;
+  Errc on_withdraw(const Withdraw& c) noexcept;
+  Errc on_transfer(const Transfer& c) noexcept;
+  Errc on_halt(const HaltInstrument& c) noexcept;
+  Errc on_resume(const ResumeInstrument& c) noexcept;
+  Errc on_expire(const ExpireInstrument& c) noexcept;
+  Errc on_set_index(const SetIndex& c) noexcept;
+  Errc on_set_mark(const SetMark& c) noexcept;
+  Errc on_advance_time(const AdvanceTime&) noexcept { return Errc::ok; }
+
+  void on_book(InstrumentId id, const book::Accepted& e) noexcept;
+  void on_book(InstrumentId id, const book::Trade& e) noexcept;
+  void on_book(InstrumentId id, const book::Cancelled& e) noexcept;
+  void on_book(InstrumentId id, const book::Amended& e) noexcept;
+  void on_book(InstrumentId id, const book::Triggered& e) noexcept;
+  void on_book(InstrumentId id, const book::LevelUpdate& e) noexcept;
+  void on_book(InstrumentId, const book::Rejected&) noexcept {}  // the command's status says it
+
+  OrderView* view(OrderId id) noexcept;
+  void publish(OrderView& v) noexcept;  // emits the update (deferred for the command's own order)
+  void close(OrderView& v) noexcept;    // emits the final update and frees the view
+  void balance_event(AccountId account, CurrencyId currency, std::int64_t amount, clearing::EntryReason reason) noexcept;
+  Price to_ticks(InstrumentId id, RefPrice price) const noexcept;
+
+  const InstrumentRegistry* instruments_;
+  EngineConfig config_;
+  clearing::Clearing clearing_;
+  std::vector<Book> books_;                 // [instrument]
+  std::vector<InstrumentStatus> status_;    // [instrument]
+  std::vector<Timestamp> expiry_at_;        // [instrument]: when it expired (settlement window end)
+  // Open orders: views in a slot vector with a free list, found by id.
+  std::vector<OrderView> views_;
+  std::vector<std::uint32_t> free_views_;
+  book::detail::HandleMap order_ids_;
+  // Schedules. GTD deadlines are a min-heap of (expiry, instrument); stale entries (the order
+  // went first) cost one no-op advance of that book.
+  std::vector<std::pair<std::int64_t, std::uint32_t>> gtd_heap_;
+  std::vector<std::pair<Timestamp, InstrumentId>> expiries_;  // dated instruments by (expiry, id)
+  std::size_t next_expiry_ = 0;
+  std::int64_t next_funding_ns_ = 0;  // 0: not yet scheduled (set by the first command)
+  // Counters.
+  SeqNo last_seq_{};
+  Timestamp now_{};
+  std::uint64_t next_order_id_ = 1;
+  std::uint64_t next_trade_id_ = 1;
+  // The command being applied.
+  const NewOrder* pending_new_ = nullptr;
+  Timestamp pending_expiry_{};  // the order's GTD expiry as submitted (good_til_day resolved)
+  OrderId subject_{};          // the command's own order: its updates are emitted once, at the end
+  OrderView subject_view_;
+  bool subject_dirty_ = false;
+  Outcome outcome_;
+  std::vector<Event> events_;
+};
+
+}  // namespace strike::engine

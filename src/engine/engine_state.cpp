@@ -1,0 +1,207 @@
+// The engine snapshot: every piece of state in a canonical order, so two engines in the same
+// state write the same bytes and state_hash() (SHA-256 of them) covers everything by
+// construction. Layout in docs/engine.md. load() builds a fresh engine and refuses the
+// snapshot, with the reason, at the first inconsistency.
+#include <openssl/evp.h>
+
+#include <fmt/format.h>
+
+#include "engine/engine.hpp"
+
+namespace strike::engine {
+namespace {
+
+constexpr std::uint64_t kMagic = 0x50414e53'4b525453ULL;  // "STRKSNAP"
+constexpr std::uint32_t kVersion = 1;
+
+void write_view(ByteWriter& w, const OrderView& v) {
+  w.write_u64(v.id.raw());
+  w.write_u64(static_cast<std::uint64_t>(v.filled.raw()));
+  w.write_i64(static_cast<std::int64_t>(v.filled_value >> 64));
+  w.write_u64(static_cast<std::uint64_t>(v.filled_value));
+  w.write_u8(static_cast<std::uint8_t>(v.type));  // a triggered stop keeps its type in the view
+  w.write_u8(static_cast<std::uint8_t>(v.post_only));
+  w.write_bool(v.triggered);
+  w.write_bool(v.repriced);
+  w.write_i64(v.trigger_price.raw());
+  w.write_i64(v.amount.raw());
+  w.write_i64(v.created.ns());
+  w.write_i64(v.updated.ns());
+  w.write_string(v.label.view());
+}
+
+void write_order(ByteWriter& w, const book::OrderState& o) {
+  w.write_u64(o.id.raw());
+  w.write_u64(o.account.raw());
+  w.write_u8(static_cast<std::uint8_t>(o.side));
+  w.write_u8(static_cast<std::uint8_t>(o.type));
+  w.write_u8(static_cast<std::uint8_t>(o.tif));
+  w.write_i64(o.price.raw());
+  w.write_i64(o.qty.raw());
+  w.write_i64(o.visible.raw());
+  w.write_i64(o.display.raw());
+  w.write_i64(o.trigger_price.raw());
+  w.write_u8(static_cast<std::uint8_t>(o.trigger));
+  w.write_i64(o.expiry.ns());
+  w.write_u8(static_cast<std::uint8_t>(o.post_only));
+  w.write_u8(static_cast<std::uint8_t>(o.stp));
+  w.write_bool(o.reduce_only);
+}
+
+book::OrderState read_order(ByteReader& r) {
+  book::OrderState o;
+  o.id = OrderId{r.read_u64()};
+  o.account = AccountId{r.read_u64()};
+  o.side = r.read_enum<Side>(Side::sell);
+  o.type = r.read_enum<book::OrderType>(book::OrderType::take_market);
+  o.tif = r.read_enum<book::TimeInForce>(book::TimeInForce::fok);
+  o.price = Price{r.read_i64()};
+  o.qty = Qty{r.read_i64()};
+  o.visible = Qty{r.read_i64()};
+  o.display = Qty{r.read_i64()};
+  o.trigger_price = Price{r.read_i64()};
+  o.trigger = r.read_enum<book::PriceSource>(book::PriceSource::index);
+  o.expiry = Timestamp::from_ns(r.read_i64());
+  o.post_only = r.read_enum<book::PostOnly>(book::PostOnly::reprice);
+  o.stp = r.read_enum<book::StpMode>(book::StpMode::decrement_both);
+  o.reduce_only = r.read_bool();
+  return o;
+}
+
+}  // namespace
+
+void Engine::save(std::vector<std::byte>& out) const {
+  ByteWriter w(out);
+  w.write_u64(kMagic);
+  w.write_u32(kVersion);
+  // The instrument table it was taken with: load() refuses another.
+  w.write_u32(static_cast<std::uint32_t>(instruments_->size()));
+  for (const Instrument& ins : instruments_->all()) w.write_string(ins.name);
+  w.write_u64(last_seq_.raw());
+  w.write_i64(now_.ns());
+  w.write_u64(next_order_id_);
+  w.write_u64(next_trade_id_);
+  w.write_i64(next_funding_ns_);
+  w.write_u64(next_expiry_);
+  // The GTD heap as it is: its stale entries decide which books get a (no-op) time advance.
+  w.write_u64(gtd_heap_.size());
+  for (const auto& [t, i] : gtd_heap_) {
+    w.write_i64(t);
+    w.write_u32(i);
+  }
+  for (std::size_t i = 0; i < books_.size(); ++i) {
+    w.write_u8(static_cast<std::uint8_t>(status_[i]));
+    w.write_i64(expiry_at_[i].ns());
+    // Not the book's own clock: it is only the latest time a command showed that book, never
+    // ahead of the engine's, and every later call passes the engine's time, so load() can
+    // give each book the engine's time without changing what it will do.
+    const book::BookSnapshot s = books_[i].snapshot();
+    for (const auto& p : s.prices) {
+      w.write_bool(p.has_value());
+      w.write_i64(p ? p->raw() : 0);
+    }
+    w.write_u64(s.orders.size());
+    for (const book::OrderState& o : s.orders) {
+      write_order(w, o);
+      write_view(w, views_[order_ids_.find(o.id.raw())]);
+    }
+  }
+  clearing_.save(w);
+  STRIKE_ASSERT(w.ok(), "snapshot encoding failed: {}", name(w.error()));
+}
+
+Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& instruments, EngineConfig config,
+                                                    std::span<const std::byte> snapshot) {
+  auto e = std::make_unique<Engine>(instruments, config);
+  ByteReader r(snapshot);
+  const auto corrupt = [](std::string why) { return fail(Errc::snapshot_corrupt, std::move(why)); };
+  if (r.read_u64() != kMagic) return corrupt("not a strike engine snapshot");
+  if (const std::uint32_t v = r.read_u32(); v != kVersion) return corrupt(fmt::format("version {} (expected {})", v, kVersion));
+  if (r.read_u32() != instruments.size()) return corrupt("taken with another instrument table (count differs)");
+  for (const Instrument& ins : instruments.all())
+    if (r.read_string() != ins.name) return corrupt(fmt::format("taken with another instrument table (at {})", ins.name));
+  e->last_seq_ = SeqNo{r.read_u64()};
+  e->now_ = Timestamp::from_ns(r.read_i64());
+  e->next_order_id_ = r.read_u64();
+  e->next_trade_id_ = r.read_u64();
+  e->next_funding_ns_ = r.read_i64();
+  e->next_expiry_ = r.read_u64();
+  if (!r.ok() || e->next_expiry_ > e->expiries_.size()) return corrupt("header");
+  const std::uint64_t heap = r.read_u64();
+  if (!r.ok() || heap > r.remaining()) return corrupt("GTD schedule size");
+  for (std::uint64_t i = 0; i < heap; ++i) {
+    const std::int64_t t = r.read_i64();
+    const std::uint32_t b = r.read_u32();
+    if (b >= instruments.size()) return corrupt("GTD schedule entry");
+    e->gtd_heap_.emplace_back(t, b);
+  }
+  if (!std::is_heap(e->gtd_heap_.begin(), e->gtd_heap_.end(), [](const auto& x, const auto& y) { return x > y; }))
+    return corrupt("GTD schedule is not a heap");
+  for (std::size_t i = 0; i < instruments.size() && r.ok(); ++i) {
+    e->status_[i] = r.read_enum<InstrumentStatus>(InstrumentStatus::settled);
+    e->expiry_at_[i] = Timestamp::from_ns(r.read_i64());
+    book::BookSnapshot s;
+    s.config = e->books_[i].config();
+    s.now = e->now_;
+    for (auto& p : s.prices) {
+      const bool has = r.read_bool();
+      const std::int64_t v = r.read_i64();
+      if (has) p = Price{v};
+    }
+    const std::uint64_t n = r.read_u64();
+    if (!r.ok() || n > r.remaining()) return corrupt(fmt::format("book {}: order count", instruments.get(InstrumentId{static_cast<std::uint32_t>(i)}).name));
+    for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
+      const book::OrderState o = read_order(r);
+      s.orders.push_back(o);
+      OrderView v;
+      v.id = OrderId{r.read_u64()};
+      v.filled = Qty{static_cast<std::int64_t>(r.read_u64())};
+      const std::int64_t hi = r.read_i64();
+      const std::uint64_t lo = r.read_u64();
+      v.filled_value = (static_cast<int128>(hi) << 64) | lo;
+      v.type = r.read_enum<book::OrderType>(book::OrderType::take_market);
+      v.post_only = r.read_enum<book::PostOnly>(book::PostOnly::reprice);
+      v.triggered = r.read_bool();
+      v.repriced = r.read_bool();
+      v.trigger_price = Price{r.read_i64()};
+      v.amount = Qty{r.read_i64()};
+      v.created = Timestamp::from_ns(r.read_i64());
+      v.updated = Timestamp::from_ns(r.read_i64());
+      auto label = Label::make(r.read_string());
+      if (!r.ok() || !label || v.id != o.id || e->order_ids_.find(o.id.raw()) != book::detail::kNil)
+        return corrupt(fmt::format("order {}", o.id.raw()));
+      v.label = label.value();
+      v.instrument = InstrumentId{static_cast<std::uint32_t>(i)};
+      v.account = o.account;
+      v.side = o.side;
+      v.tif = o.tif;
+      v.trigger = o.trigger;
+      v.reduce_only = o.reduce_only;
+      v.status = book::is_stop(o.type) && !v.triggered ? OrderStatus::untriggered : OrderStatus::open;
+      v.price = o.price;
+      v.display = o.display;
+      v.expiry = o.expiry;
+      e->order_ids_.insert(o.id.raw(), static_cast<std::uint32_t>(e->views_.size()));
+      e->views_.push_back(v);
+    }
+    if (!r.ok()) break;
+    if (auto restored = e->books_[i].restore(s); !restored) return corrupt("book: " + restored.error().to_string());
+  }
+  if (!r.ok()) return corrupt(std::string(name(r.error())));
+  if (auto s = e->clearing_.load(r); !s) return fail(s.error());
+  if (auto s = r.finish(); !s) return corrupt(std::string(name(s.error())));
+  if (auto problem = e->validate()) return corrupt(*problem);
+  return e;
+}
+
+std::array<std::uint8_t, 32> Engine::state_hash() const {
+  std::vector<std::byte> bytes;
+  save(bytes);
+  std::array<std::uint8_t, 32> out{};
+  unsigned int n = 0;
+  STRIKE_ASSERT(EVP_Digest(bytes.data(), bytes.size(), out.data(), &n, EVP_sha256(), nullptr) == 1 && n == 32,
+                "SHA-256 of the state");
+  return out;
+}
+
+}  // namespace strike::engine

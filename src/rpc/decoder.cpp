@@ -1,0 +1,535 @@
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "rpc/codec.hpp"
+
+namespace strike::rpc {
+namespace {
+
+using engine::CommandBody;
+
+struct Param {
+  std::string_view key;
+  enum class Kind : std::uint8_t { string, number, boolean, null, other } kind = Kind::other;
+  std::string_view text;  // string contents, or the number's JSON text
+  bool flag = false;
+};
+
+// The params object, flattened (Deribit's params are flat: names to scalars).
+class Params {
+ public:
+  static constexpr std::size_t kMax = 24;
+  bool add(Param p) {
+    if (n_ == kMax) return false;
+    items_[n_++] = p;
+    return true;
+  }
+  const Param* find(std::string_view key) const {
+    for (std::size_t i = 0; i < n_; ++i)
+      if (items_[i].key == key) return &items_[i];
+    return nullptr;
+  }
+
+ private:
+  std::array<Param, kMax> items_{};
+  std::size_t n_ = 0;
+};
+
+DecodeError error(const RequestId& id, int code, Errc reason, std::string_view param = {}) {
+  DecodeError e;
+  e.id = id;
+  e.code = code;
+  e.reason = reason;
+  e.param_size = static_cast<std::uint8_t>(std::min(param.size(), e.param.size()));
+  std::memcpy(e.param.data(), param.data(), e.param_size);
+  return e;
+}
+
+Failure<DecodeError> reject(DecodeError e) { return {e}; }
+
+constexpr int kParseError = -32700, kInvalidRequest = -32600, kMethodNotFound = -32601, kInvalidParams = -32602;
+
+struct MethodEntry {
+  std::string_view name;
+  Method method;
+};
+constexpr MethodEntry kMethods[] = {
+    {"private/buy", Method::buy},
+    {"private/sell", Method::sell},
+    {"private/edit", Method::edit},
+    {"private/cancel", Method::cancel},
+    {"private/cancel_all", Method::cancel_all},
+    {"private/cancel_all_by_instrument", Method::cancel_all_by_instrument},
+    {"private/get_open_orders_by_instrument", Method::get_open_orders_by_instrument},
+    {"private/get_open_orders", Method::get_open_orders},
+    {"private/get_order_state", Method::get_order_state},
+    {"private/get_positions", Method::get_positions},
+    {"private/get_account_summary", Method::get_account_summary},
+    {"private/get_transaction_log", Method::get_transaction_log},
+    {"private/submit_transfer_to_subaccount", Method::submit_transfer_to_subaccount},
+    {"public/get_order_book", Method::get_order_book},
+    {"public/get_instruments", Method::get_instruments},
+    {"public/get_time", Method::get_time},
+    {"public/test", Method::test},
+    {"admin/create_account", Method::admin_create_account},
+    {"admin/deposit", Method::admin_deposit},
+    {"admin/withdraw", Method::admin_withdraw},
+    {"admin/set_index", Method::admin_set_index},
+    {"admin/set_mark", Method::admin_set_mark},
+    {"admin/advance_time", Method::admin_advance_time},
+    {"admin/halt", Method::admin_halt},
+    {"admin/resume", Method::admin_resume},
+    {"admin/expire", Method::admin_expire},
+    {"admin/snapshot", Method::admin_snapshot},
+    {"admin/state_hash", Method::admin_state_hash},
+};
+
+// Reads typed parameters, remembering the first problem.
+class Reader {
+ public:
+  Reader(const Params& p, const RequestId& id, const InstrumentRegistry& instruments, const Session& session)
+      : p_(p), id_(id), instruments_(instruments), session_(session) {}
+
+  bool failed() const { return failed_; }
+  const DecodeError& problem() const { return problem_; }
+
+  bool has(std::string_view key) const {
+    const Param* x = p_.find(key);
+    return x != nullptr && x->kind != Param::Kind::null;
+  }
+  std::string_view string(std::string_view key, bool required = true) {
+    const Param* x = p_.find(key);
+    if (x == nullptr || x->kind == Param::Kind::null) {
+      if (required) bad(key, Errc::config_missing_field);
+      return {};
+    }
+    if (x->kind != Param::Kind::string) return bad(key, Errc::config_bad_value), std::string_view{};
+    return x->text;
+  }
+  bool flag(std::string_view key, bool fallback = false) {
+    const Param* x = p_.find(key);
+    if (x == nullptr || x->kind == Param::Kind::null) return fallback;
+    if (x->kind != Param::Kind::boolean) return bad(key, Errc::config_bad_value), fallback;
+    return x->flag;
+  }
+  // A decimal from a JSON number (or a numeric string), exactly.
+  Decimal decimal(std::string_view key, bool required = true) {
+    const Param* x = p_.find(key);
+    if (x == nullptr || x->kind == Param::Kind::null) {
+      if (required) bad(key, Errc::config_missing_field);
+      return {};
+    }
+    if (x->kind != Param::Kind::number && x->kind != Param::Kind::string) return bad(key, Errc::invalid_number), Decimal{};
+    auto d = parse_decimal(x->text);
+    if (!d) return bad(key, d.error()), Decimal{};
+    return d.value();
+  }
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t lo, std::int64_t hi, bool required = false) {
+    if (!has(key)) {
+      if (required) bad(key, Errc::config_missing_field);
+      return fallback;
+    }
+    const Decimal d = decimal(key);
+    if (failed_) return fallback;
+    auto v = to_scaled(d, 0);
+    if (!v || v.value() < lo || v.value() > hi) return bad(key, Errc::out_of_range), fallback;
+    return v.value();
+  }
+  const Instrument* instrument(std::string_view key = "instrument_name") {
+    const std::string_view name = string(key);
+    if (failed_) return nullptr;
+    const Instrument* ins = instruments_.find(name);
+    if (ins == nullptr) bad(key, Errc::unknown_instrument);
+    return ins;
+  }
+  CurrencyId currency(std::string_view key = "currency") {
+    const std::string_view code = string(key);
+    if (failed_) return {};
+    const Currency* c = instruments_.currencies().find(code);
+    if (c == nullptr) return bad(key, Errc::unknown_currency), CurrencyId{};
+    return c->id;
+  }
+  // Money in a currency's units from a decimal amount ("1.5" BTC -> 150000000 sat).
+  std::int64_t money(std::string_view key, CurrencyId currency) {
+    const Decimal d = decimal(key);
+    if (failed_) return 0;
+    auto units = to_scaled(d, instruments_.currencies().get(currency).decimals);
+    if (!units) return bad(key, units.error()), 0;
+    return units.value();
+  }
+  RefPrice ref_price(std::string_view key) {
+    const Decimal d = decimal(key);
+    if (failed_) return {};
+    auto units = to_scaled(d, kRefPriceScale);
+    if (!units || units.value() <= 0) return bad(key, units ? Errc::invalid_price : units.error()), RefPrice{};
+    return RefPrice{units.value()};
+  }
+  // The account a private method acts for: `account`, else the session's.
+  AccountId account(std::string_view key = "account") {
+    if (has(key)) return AccountId{static_cast<std::uint64_t>(integer(key, 0, 1, INT64_MAX))};
+    if (session_.account.raw() == 0) bad(key, Errc::unknown_account);
+    return session_.account;
+  }
+  OrderId order_id(std::string_view key = "order_id") {
+    const Param* x = p_.find(key);
+    if (x == nullptr || (x->kind != Param::Kind::string && x->kind != Param::Kind::number))
+      return bad(key, Errc::config_missing_field), OrderId{};
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(x->text.data(), x->text.data() + x->text.size(), v);
+    if (ec != std::errc{} || end != x->text.data() + x->text.size() || v == 0) return bad(key, Errc::book_unknown_order), OrderId{};
+    return OrderId{v};
+  }
+  void bad(std::string_view key, Errc reason) {
+    if (failed_) return;
+    failed_ = true;
+    problem_ = error(id_, kInvalidParams, reason, key);
+  }
+
+ private:
+  const Params& p_;
+  const RequestId& id_;
+  const InstrumentRegistry& instruments_;
+  const Session& session_;
+  bool failed_ = false;
+  DecodeError problem_;
+};
+
+template <class E>
+bool pick(std::string_view text, std::initializer_list<std::pair<std::string_view, E>> names, E& out) {
+  for (const auto& [n, v] : names)
+    if (n == text) {
+      out = v;
+      return true;
+    }
+  return false;
+}
+
+CommandBody new_order(Reader& r, Side side) {
+  engine::NewOrder o;
+  o.side = side;
+  o.account = r.account();
+  const Instrument* ins = r.instrument();
+  if (r.failed()) return o;
+  o.instrument = ins->id;
+  auto qty = ins->qty_from_amount(r.decimal("amount"));
+  if (r.failed()) return o;
+  if (!qty) r.bad("amount", Errc::book_invalid_quantity);
+  else o.qty = qty.value();
+  const std::string_view type = r.string("type", false);
+  if (!type.empty() && !pick<book::OrderType>(type, {{"limit", book::OrderType::limit}, {"market", book::OrderType::market},
+                                    {"stop_limit", book::OrderType::stop_limit}, {"stop_market", book::OrderType::stop_market},
+                                    {"take_limit", book::OrderType::take_limit}, {"take_market", book::OrderType::take_market}},
+                             o.type))
+    r.bad("type", Errc::config_bad_value);
+  const bool market = book::is_market(o.type);
+  o.tif = market ? book::TimeInForce::ioc : book::TimeInForce::gtc;
+  const std::string_view tif = r.string("time_in_force", false);
+  if (!tif.empty() &&
+      !pick<book::TimeInForce>(tif, {{"good_til_cancelled", book::TimeInForce::gtc}, {"good_til_day", book::TimeInForce::gtd},
+                  {"good_til_date", book::TimeInForce::gtd}, {"fill_or_kill", book::TimeInForce::fok},
+                  {"immediate_or_cancel", book::TimeInForce::ioc}},
+            o.tif))
+    r.bad("time_in_force", Errc::config_bad_value);
+  if (tif == "good_til_date") o.expiry = Timestamp::from_ms(r.integer("expire_at", 0, 1, INT64_MAX / 1'000'000, true));
+  // good_til_day: the engine sets the expiry to the next 08:00 UTC (a zero expiry).
+  if (!market) {  // a market order's price is the book's protection price: Deribit ignores `price`
+    auto price = ins->price_from_decimal(r.decimal("price"));
+    if (!r.failed()) {
+      if (!price) r.bad("price", price.error() == Errc::bad_tick_size ? Errc::book_off_tick : Errc::book_price_out_of_range);
+      else o.price = price.value();
+    }
+  }
+  if (book::is_stop(o.type)) {
+    auto trigger = ins->price_from_decimal(r.decimal("trigger_price"));
+    if (!r.failed()) {
+      if (!trigger) r.bad("trigger_price", Errc::book_invalid_trigger);
+      else o.trigger_price = trigger.value();
+    }
+    const std::string_view source = r.string("trigger", false);
+    o.trigger = book::PriceSource::last;
+    if (!source.empty() && !pick<book::PriceSource>(source, {{"last_price", book::PriceSource::last}, {"mark_price", book::PriceSource::mark},
+                                          {"index_price", book::PriceSource::index}},
+                                 o.trigger))
+      r.bad("trigger", Errc::config_bad_value);
+  }
+  if (r.flag("post_only")) o.post_only = r.flag("reject_post_only") ? book::PostOnly::reject : book::PostOnly::reprice;
+  o.reduce_only = r.flag("reduce_only");
+  if (r.has("max_show")) {
+    const Decimal show = r.decimal("max_show");
+    if (!r.failed()) {
+      if (show.is_zero()) {
+        // Deribit: max_show 0 hides the order completely; we show at least a lot.
+        r.bad("max_show", Errc::book_invalid_display);
+      } else if (auto d = ins->qty_from_amount(show); d) {
+        if (d.value() < o.qty) o.display = d.value();
+      } else {
+        r.bad("max_show", Errc::book_invalid_display);
+      }
+    }
+  }
+  const std::string_view label = r.string("label", false);
+  if (auto l = engine::Label::make(label); l) o.label = l.value();
+  else r.bad("label", Errc::out_of_range);
+  const std::string_view stp = r.string("self_trade", false);
+  if (!stp.empty() && !pick<book::StpMode>(stp, {{"none", book::StpMode::none}, {"cancel_resting", book::StpMode::cancel_resting},
+                                  {"cancel_incoming", book::StpMode::cancel_incoming}, {"cancel_both", book::StpMode::cancel_both},
+                                  {"decrement_both", book::StpMode::decrement_both}},
+                           o.stp))
+    r.bad("self_trade", Errc::config_bad_value);
+  return o;
+}
+
+std::variant<CommandBody, Query> body_of(Method m, Reader& r, Timestamp& at, const InstrumentRegistry& instruments) {
+  switch (m) {
+    case Method::buy: return new_order(r, Side::buy);
+    case Method::sell: return new_order(r, Side::sell);
+    case Method::edit: {
+      engine::AmendOrder a;
+      a.account = r.account();
+      a.order = r.order_id();
+      a.amount = r.decimal("amount");
+      if (r.has("price")) a.price = r.decimal("price");
+      if (r.has("trigger_price")) a.trigger_price = r.decimal("trigger_price");
+      return a;
+    }
+    case Method::cancel: {
+      const AccountId account = r.account();
+      return engine::CancelOrder{account, r.order_id()};
+    }
+    case Method::cancel_all: return engine::CancelAll{r.account()};
+    case Method::cancel_all_by_instrument: {
+      engine::CancelAll c{r.account()};
+      const Instrument* ins = r.instrument();
+      if (ins != nullptr) c.instrument = ins->id;
+      c.one_instrument = true;
+      const std::string_view type = r.string("type", false);
+      if (type == "limit") c.stops = false;
+      else if (type == "stop" || type == "trigger_all") c.resting = false;
+      else if (!type.empty() && type != "all") r.bad("type", Errc::config_bad_value);
+      return c;
+    }
+    case Method::get_open_orders_by_instrument: {
+      GetOpenOrders q{r.account()};
+      if (const Instrument* ins = r.instrument()) q.instrument = ins->id;
+      q.one_instrument = true;
+      return q;
+    }
+    case Method::get_open_orders: return GetOpenOrders{r.account()};
+    case Method::get_order_state: {
+      const AccountId account = r.account();
+      return GetOrderState{account, r.order_id()};
+    }
+    case Method::get_positions: {
+      const AccountId account = r.account();
+      return GetPositions{account, r.currency()};
+    }
+    case Method::get_account_summary: {
+      const AccountId account = r.account();
+      return GetAccountSummary{account, r.currency()};
+    }
+    case Method::get_transaction_log: {
+      const AccountId account = r.account();
+      const CurrencyId currency = r.currency();
+      return GetTransactionLog{account, currency, static_cast<std::uint32_t>(r.integer("count", 20, 1, 1'000))};
+    }
+    case Method::submit_transfer_to_subaccount: {
+      const AccountId from = r.account();
+      const CurrencyId currency = r.currency();
+      const std::int64_t amount = r.money("amount", currency);
+      const AccountId to{static_cast<std::uint64_t>(r.integer("destination", 0, 1, INT64_MAX, true))};
+      return engine::Transfer{from, to, currency, amount};
+    }
+    case Method::get_order_book: {
+      GetOrderBook q;
+      if (const Instrument* ins = r.instrument()) q.instrument = ins->id;
+      q.depth = static_cast<std::uint32_t>(r.integer("depth", 5, 1, 10'000));
+      return q;
+    }
+    case Method::get_instruments: {
+      GetInstruments q;
+      const std::string_view currency = r.string("currency", false);
+      if (!currency.empty() && currency != "any") {
+        q.any_currency = false;
+        q.currency = r.currency();
+      }
+      const std::string_view kind = r.string("kind", false);
+      if (!kind.empty()) {
+        q.any_kind = false;
+        if (!pick<InstrumentKind>(kind, {{"option", InstrumentKind::option}, {"future", InstrumentKind::future}}, q.kind))
+          r.bad("kind", Errc::config_bad_value);
+      }
+      q.expired = r.flag("expired");
+      return q;
+    }
+    case Method::get_time:
+    case Method::test: return GetTime{};
+    case Method::admin_create_account: {
+      const std::int64_t owner = r.integer("owner", 0, 1, INT64_MAX);
+      return engine::CreateAccount{AccountId{static_cast<std::uint64_t>(owner)}};
+    }
+    case Method::admin_deposit:
+    case Method::admin_withdraw: {
+      const AccountId account = r.account();
+      const CurrencyId currency = r.currency();
+      const std::int64_t amount = r.money("amount", currency);
+      if (m == Method::admin_deposit) return engine::Deposit{account, currency, amount};
+      return engine::Withdraw{account, currency, amount};
+    }
+    case Method::admin_set_index: {
+      // `currency` ("BTC") or Deribit's `index_name` ("btc_usd").
+      CurrencyId currency{};
+      if (r.has("index_name")) {
+        std::string name(r.string("index_name"));
+        const auto underscore = name.find('_');
+        std::string code = name.substr(0, underscore);
+        std::transform(code.begin(), code.end(), code.begin(), [](unsigned char c) { return std::toupper(c); });
+        const Currency* c = instruments.currencies().find(code);
+        if (c == nullptr) r.bad("index_name", Errc::unknown_currency);
+        else currency = c->id;
+      } else {
+        currency = r.currency();
+      }
+      return engine::SetIndex{currency, r.ref_price("price")};
+    }
+    case Method::admin_set_mark: {
+      engine::SetMark s;
+      if (const Instrument* ins = r.instrument()) s.instrument = ins->id;
+      s.price = r.ref_price("price");
+      return s;
+    }
+    case Method::admin_advance_time:
+      at = Timestamp::from_ms(r.integer("timestamp", 0, 1, INT64_MAX / 1'000'000, true));
+      return engine::AdvanceTime{};
+    case Method::admin_halt:
+    case Method::admin_resume:
+    case Method::admin_expire: {
+      const Instrument* ins = r.instrument();
+      const InstrumentId id = ins ? ins->id : InstrumentId{};
+      if (m == Method::admin_halt) return engine::HaltInstrument{id};
+      if (m == Method::admin_resume) return engine::ResumeInstrument{id};
+      return engine::ExpireInstrument{id};
+    }
+    case Method::admin_snapshot: return TakeSnapshot{};
+    case Method::admin_state_hash: return GetStateHash{};
+  }
+  return GetTime{};
+}
+
+}  // namespace
+
+RequestId RequestId::number(std::int64_t v) noexcept {
+  RequestId id;
+  id.kind_ = Kind::number;
+  id.number_ = v;
+  return id;
+}
+
+RequestId RequestId::text(std::string_view s) noexcept {
+  RequestId id;
+  id.kind_ = Kind::text;
+  id.size_ = static_cast<std::uint8_t>(std::min(s.size(), kMaxText));
+  std::memcpy(id.text_.data(), s.data(), id.size_);
+  return id;
+}
+
+std::string_view method_name(Method m) noexcept {
+  for (const auto& e : kMethods)
+    if (e.method == m) return e.name;
+  return "?";
+}
+
+Result<Request, DecodeError> Decoder::decode(std::string_view line, const Session& session) {
+  // One parser per thread, reused: its buffers grow to the longest line and stay.
+  thread_local simdjson::ondemand::parser parser;
+  buffer_.assign(line);
+  buffer_.append(simdjson::SIMDJSON_PADDING, '\0');
+  const simdjson::padded_string_view json(buffer_.data(), line.size(), buffer_.size());
+  RequestId id;
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object top;
+  if (parser.iterate(json).get(doc) || doc.get_object().get(top)) return reject(error(id, kParseError, Errc::config_syntax));
+  std::string_view method_text;
+  bool has_method = false, bad_id = false, bad_version = false;
+  Params params;
+  for (auto field : top) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return reject(error(id, kParseError, Errc::config_syntax));
+    simdjson::ondemand::value value;
+    if (field.value().get(value)) return reject(error(id, kParseError, Errc::config_syntax));
+    if (key == "id") {
+      simdjson::ondemand::json_type t;
+      if (value.type().get(t)) return reject(error(id, kParseError, Errc::config_syntax));
+      if (t == simdjson::ondemand::json_type::number) {
+        std::int64_t n = 0;
+        if (value.get_int64().get(n)) bad_id = true;
+        else id = RequestId::number(n);
+      } else if (t == simdjson::ondemand::json_type::string) {
+        std::string_view s;
+        if (value.get_string().get(s) || s.size() > RequestId::kMaxText) bad_id = true;
+        else id = RequestId::text(s);
+      } else if (t != simdjson::ondemand::json_type::null) {
+        bad_id = true;
+      }
+    } else if (key == "jsonrpc") {
+      std::string_view v;
+      bad_version = value.get_string().get(v) || v != "2.0";
+    } else if (key == "method") {
+      if (value.get_string().get(method_text)) return reject(error(id, kInvalidRequest, Errc::config_bad_value, "method"));
+      has_method = true;
+    } else if (key == "params") {
+      simdjson::ondemand::object object;
+      if (value.get_object().get(object)) return reject(error(id, kInvalidParams, Errc::config_bad_value, "params"));
+      for (auto p : object) {
+        Param x;
+        if (p.unescaped_key().get(x.key)) return reject(error(id, kParseError, Errc::config_syntax));
+        simdjson::ondemand::value v;
+        simdjson::ondemand::json_type t;
+        if (p.value().get(v) || v.type().get(t)) return reject(error(id, kParseError, Errc::config_syntax));
+        switch (t) {
+          case simdjson::ondemand::json_type::string:
+            x.kind = Param::Kind::string;
+            if (v.get_string().get(x.text)) return reject(error(id, kParseError, Errc::config_syntax));
+            break;
+          case simdjson::ondemand::json_type::number:
+            x.kind = Param::Kind::number;
+            x.text = v.raw_json_token();
+            while (!x.text.empty() && (x.text.back() == ' ' || x.text.back() == '\t' || x.text.back() == '\r' ||
+                                       x.text.back() == '\n'))
+              x.text.remove_suffix(1);
+            break;
+          case simdjson::ondemand::json_type::boolean:
+            x.kind = Param::Kind::boolean;
+            if (v.get_bool().get(x.flag)) return reject(error(id, kParseError, Errc::config_syntax));
+            break;
+          case simdjson::ondemand::json_type::null:
+            x.kind = Param::Kind::null;
+            break;
+          default:
+            x.kind = Param::Kind::other;  // nested values: accepted, never read (the iterator skips them)
+            break;
+        }
+        if (params.find(x.key) != nullptr) return reject(error(id, kInvalidParams, Errc::config_bad_value, x.key));
+        if (!params.add(x)) return reject(error(id, kInvalidParams, Errc::out_of_range, "params"));
+      }
+    }  // other members are skipped whole by the iterator
+  }
+  if (!doc.current_location().error()) return reject(error(id, kParseError, Errc::config_syntax));  // trailing content
+  if (bad_id) return reject(error(RequestId{}, kInvalidRequest, Errc::config_bad_value, "id"));
+  if (bad_version) return reject(error(id, kInvalidRequest, Errc::config_bad_value, "jsonrpc"));
+  if (!has_method) return reject(error(id, kInvalidRequest, Errc::config_missing_field, "method"));
+  const auto entry = std::find_if(std::begin(kMethods), std::end(kMethods), [&](const MethodEntry& e) { return e.name == method_text; });
+  if (entry == std::end(kMethods)) return reject(error(id, kMethodNotFound, Errc::config_bad_value, "method"));
+
+  Request request;
+  request.id = id;
+  request.method = entry->method;
+  Reader reader(params, request.id, *instruments_, session);
+  request.body = body_of(entry->method, reader, request.at, *instruments_);
+  if (reader.failed()) return reject(reader.problem());
+  return request;
+}
+
+}  // namespace strike::rpc

@@ -1,0 +1,456 @@
+// Responses in Deribit's shapes. Deterministic: no wall clock (no usIn/usOut), every number
+// from integers (prices and amounts as exact decimals, averages rounded half-even).
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "rpc/codec.hpp"
+
+namespace strike::rpc {
+namespace {
+
+using engine::OrderView;
+
+void put_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+template <class... Args>
+void put(std::string& out, fmt::format_string<Args...> f, Args&&... args) {
+  fmt::format_to(std::back_inserter(out), f, std::forward<Args>(args)...);
+}
+
+void put_id(std::string& out, const RequestId& id) {
+  switch (id.kind()) {
+    case RequestId::Kind::none: out += "null"; break;
+    case RequestId::Kind::number: put(out, "{}", id.as_number()); break;
+    case RequestId::Kind::text: put_string(out, id.as_text()); break;
+  }
+}
+
+void begin(std::string& out, const RequestId& id) {
+  out += "{\"jsonrpc\":\"2.0\",\"id\":";
+  put_id(out, id);
+  out += ",\"result\":";
+}
+void end(std::string& out) { out += "}\n"; }
+
+std::string price_text(const Instrument& ins, Price p) { return format_decimal(ins.price_to_decimal(p)); }
+std::string amount_text(const Instrument& ins, Qty q) { return format_decimal(ins.amount_of(q)); }
+std::string money_text(const InstrumentRegistry& r, CurrencyId c, std::int64_t units) {
+  return format_scaled(units, r.currencies().get(c).decimals);
+}
+std::string ref_text(RefPrice p) { return format_scaled(p.raw(), kRefPriceScale); }
+
+// value / count ticks as a price, with 4 more decimals than the tick, rounded half-even.
+std::string average_text(const Instrument& ins, int128 value, std::int64_t count) {
+  if (count == 0) return "0";
+  const Decimal tick = ins.ticks.finest();
+  constexpr int kExtra = 4;
+  auto units = div_round_128(value * tick.units * pow10(kExtra), count, Rounding::half_even);
+  if (!units || units.value() > INT64_MAX || units.value() < INT64_MIN) return "0";
+  return format_decimal(Decimal{static_cast<std::int64_t>(units.value()), tick.scale + kExtra});
+}
+
+std::string_view tif_name(book::TimeInForce t) {
+  switch (t) {
+    case book::TimeInForce::gtc: return "good_til_cancelled";
+    case book::TimeInForce::gtd: return "good_til_day";
+    case book::TimeInForce::ioc: return "immediate_or_cancel";
+    case book::TimeInForce::fok: return "fill_or_kill";
+  }
+  return "?";
+}
+
+std::string_view trigger_name(book::PriceSource s) {
+  switch (s) {
+    case book::PriceSource::last: return "last_price";
+    case book::PriceSource::mark: return "mark_price";
+    case book::PriceSource::index: return "index_price";
+  }
+  return "?";
+}
+
+std::string_view cancel_reason(book::CancelReason r) {
+  switch (r) {
+    case book::CancelReason::user: return "user_request";
+    case book::CancelReason::cancel_all: return "user_request";
+    case book::CancelReason::ioc_remainder: return "immediate_or_cancel";
+    case book::CancelReason::fok_unfilled: return "fill_or_kill";
+    case book::CancelReason::self_trade: return "self_trade";
+    case book::CancelReason::expired: return "good_til_day";
+  }
+  return "?";
+}
+
+void put_order(std::string& out, const engine::Engine& engine, const OrderView& v) {
+  const Instrument& ins = engine.instruments().get(v.instrument);
+  const std::string_view state = v.status == engine::OrderStatus::untriggered ? "untriggered" : to_string(v.status);
+  put(out, "{{\"order_id\":\"{}\",\"order_state\":\"{}\",\"order_type\":\"{}\",\"instrument_name\":", v.id.raw(), state,
+      book::to_string(v.type));
+  put_string(out, ins.name);
+  put(out, ",\"direction\":\"{}\",\"price\":{},\"amount\":{},\"filled_amount\":{},\"average_price\":{}", to_string(v.side),
+      book::is_market(v.type) && v.price.raw() == 0 ? std::string("\"market_price\"") : price_text(ins, v.price), amount_text(ins, v.amount),
+      amount_text(ins, v.filled), average_text(ins, v.filled_value, v.filled.raw()));
+  put(out, ",\"time_in_force\":\"{}\",\"post_only\":{},\"reject_post_only\":{},\"reduce_only\":{}", tif_name(v.tif),
+      v.post_only != book::PostOnly::off, v.post_only == book::PostOnly::reject, v.reduce_only);
+  put(out, ",\"max_show\":{},\"label\":", amount_text(ins, v.display.raw() == 0 ? v.amount : v.display));
+  put_string(out, v.label.view());
+  put(out, ",\"creation_timestamp\":{},\"last_update_timestamp\":{}", v.created.ms(), v.updated.ms());
+  if (v.tif == book::TimeInForce::gtd) put(out, ",\"expire_at\":{}", v.expiry.ms());
+  if (book::is_stop(v.type))
+    put(out, ",\"trigger\":\"{}\",\"trigger_price\":{},\"triggered\":{}", trigger_name(v.trigger), price_text(ins, v.trigger_price),
+        v.triggered);
+  if (v.status == engine::OrderStatus::cancelled) put(out, ",\"cancel_reason\":\"{}\"", cancel_reason(v.cancel_reason));
+  put(out, ",\"replaced\":false,\"api\":true,\"web\":false,\"is_liquidation\":false}}");
+}
+
+void put_trade(std::string& out, const engine::Engine& engine, const engine::TradeExecuted& t, OrderId side_of,
+               const OrderView* order) {
+  const Instrument& ins = engine.instruments().get(t.instrument);
+  const bool maker = t.maker == side_of;
+  const Side direction = maker ? opposite(t.aggressor) : t.aggressor;
+  put(out, "{{\"trade_id\":\"{}\",\"trade_seq\":{},\"instrument_name\":", t.trade_id, t.trade_id);
+  put_string(out, ins.name);
+  put(out, ",\"order_id\":\"{}\",\"direction\":\"{}\",\"price\":{},\"amount\":{},\"fee\":{},\"fee_currency\":\"{}\"",
+      side_of.raw(), to_string(direction), price_text(ins, t.price), amount_text(ins, t.qty),
+      money_text(engine.instruments(), t.fee_currency, maker ? t.maker_fee : t.taker_fee),
+      engine.instruments().currencies().get(t.fee_currency).code);
+  put(out, ",\"liquidity\":\"{}\",\"timestamp\":{}", maker ? "M" : "T", t.time.ms());
+  if (order != nullptr) put(out, ",\"order_type\":\"{}\",\"state\":\"{}\"", book::to_string(order->type), to_string(order->status));
+  out += '}';
+}
+
+template <class E>
+const E* last_event(const engine::Outcome& o) {
+  const E* found = nullptr;
+  for (const engine::Event& e : o.events)
+    if (const E* x = std::get_if<E>(&e)) found = x;
+  return found;
+}
+
+// The last view of `id` among the events (the command's own order is reported once, last).
+const OrderView* final_view(const engine::Outcome& o, OrderId id) {
+  const OrderView* v = nullptr;
+  for (const engine::Event& e : o.events)
+    if (const auto* u = std::get_if<engine::OrderUpdated>(&e); u && u->order.id == id) v = &u->order;
+  return v;
+}
+
+void put_order_and_trades(std::string& out, const engine::Engine& engine, const engine::Outcome& o) {
+  const OrderView* v = final_view(o, o.order);
+  out += "{\"order\":";
+  if (v != nullptr) put_order(out, engine, *v);
+  else out += "null";
+  out += ",\"trades\":[";
+  bool first = true;
+  for (const engine::Event& e : o.events) {
+    const auto* t = std::get_if<engine::TradeExecuted>(&e);
+    if (t == nullptr || (t->taker != o.order && t->maker != o.order)) continue;
+    if (!first) out += ',';
+    first = false;
+    put_trade(out, engine, *t, o.order, v);
+  }
+  out += "]}";
+}
+
+void put_error(std::string& out, const RequestId& id, Errc reason, std::string_view param) {
+  const WireError w = wire_error(reason);
+  out += "{\"jsonrpc\":\"2.0\",\"id\":";
+  put_id(out, id);
+  put(out, ",\"error\":{{\"code\":{},\"message\":\"{}\",\"data\":{{\"reason\":\"{}\",\"detail\":", w.code, w.message, name(reason));
+  put_string(out, message(reason));
+  if (!param.empty()) {
+    out += ",\"param\":";
+    put_string(out, param);
+  }
+  out += "}}}\n";
+}
+
+std::string_view kind_name(const Instrument& ins) { return ins.is_option() ? "option" : "future"; }
+
+void put_instrument(std::string& out, const engine::Engine& engine, const Instrument& ins) {
+  const auto& cur = engine.instruments().currencies();
+  out += "{\"instrument_name\":";
+  put_string(out, ins.name);
+  put(out, ",\"instrument_id\":{},\"kind\":\"{}\",\"settlement_period\":\"{}\",\"base_currency\":\"{}\",\"quote_currency\":\"{}\"",
+      ins.id.raw(), kind_name(ins), ins.kind == InstrumentKind::perpetual ? "perpetual" : "week", cur.get(ins.base).code,
+      cur.get(ins.quote).code);
+  put(out, ",\"settlement_currency\":\"{}\",\"instrument_type\":\"{}\",\"contract_size\":{},\"min_trade_amount\":{}",
+      cur.get(ins.settlement_currency).code, ins.settlement == Settlement::inverse ? "reversed" : "linear",
+      format_decimal(ins.contract_size), format_decimal(ins.min_trade_amount));
+  put(out, ",\"tick_size\":{},\"tick_size_steps\":[", format_decimal(ins.ticks.finest()));
+  for (std::size_t i = 0; i < ins.ticks.steps().size(); ++i)
+    put(out, "{}{{\"above_price\":{},\"tick_size\":{}}}", i ? "," : "", format_decimal(ins.ticks.steps()[i].above_price),
+        format_decimal(ins.ticks.steps()[i].tick));
+  put(out, "],\"maker_commission\":{},\"taker_commission\":{},\"is_active\":{}", format_decimal(ins.maker_fee),
+      format_decimal(ins.taker_fee), engine.status(ins.id) == engine::InstrumentStatus::open);
+  put(out, ",\"state\":\"{}\"", to_string(engine.status(ins.id)));
+  if (ins.has_expiry()) put(out, ",\"expiration_timestamp\":{}", ins.expiry.ms());
+  if (ins.is_option())
+    put(out, ",\"strike\":{},\"option_type\":\"{}\"", format_decimal(ins.strike), to_string(ins.symbol.option_type));
+  out += '}';
+}
+
+void put_book(std::string& out, const engine::Engine& engine, const GetOrderBook& q) {
+  const Instrument& ins = engine.instruments().get(q.instrument);
+  std::vector<book::DepthLevel> levels(q.depth);
+  out += "{\"instrument_name\":";
+  put_string(out, ins.name);
+  put(out, ",\"timestamp\":{},\"change_id\":{},\"state\":\"{}\"", engine.now().ms(), engine.last_seq().raw(),
+      to_string(engine.status(ins.id)));
+  std::optional<Price> best[2];
+  Qty best_qty[2]{};
+  for (const Side side : {Side::buy, Side::sell}) {
+    const std::size_t n = engine.depth(ins.id, side, levels);
+    put(out, ",\"{}\":[", side == Side::buy ? "bids" : "asks");
+    for (std::size_t i = 0; i < n; ++i)
+      put(out, "{}[{},{}]", i ? "," : "", price_text(ins, levels[i].price), amount_text(ins, levels[i].qty));
+    out += ']';
+    if (n > 0) {
+      best[static_cast<int>(side)] = levels[0].price;
+      best_qty[static_cast<int>(side)] = levels[0].qty;
+    }
+  }
+  for (const Side side : {Side::buy, Side::sell}) {
+    const char* tag = side == Side::buy ? "bid" : "ask";
+    const auto& b = best[static_cast<int>(side)];
+    put(out, ",\"best_{}_price\":{},\"best_{}_amount\":{}", tag, b ? price_text(ins, *b) : "null", tag,
+        amount_text(ins, best_qty[static_cast<int>(side)]));
+  }
+  const auto mark = engine.clearing().mark(ins.id);
+  const auto index = engine.clearing().index(ins.base);
+  put(out, ",\"mark_price\":{},\"index_price\":{}}}", mark ? ref_text(*mark) : "null", index ? ref_text(*index) : "null");
+}
+
+void put_position(std::string& out, const engine::Engine& engine, const clearing::Position& p) {
+  const Instrument& ins = engine.instruments().get(p.instrument);
+  const auto& c = engine.clearing();
+  // Futures: mark_value is already basis + value; options: their value less the premium (-basis).
+  const std::int64_t upl = c.mark_value(p) + (ins.is_option() ? p.basis : 0);
+  const auto mark = c.mark(p.instrument);
+  const std::string ccy = engine.instruments().currencies().get(ins.settlement_currency).code;
+  out += "{\"instrument_name\":";
+  put_string(out, ins.name);
+  put(out, ",\"kind\":\"{}\",\"direction\":\"{}\",\"size\":{},\"mark_price\":{}", kind_name(ins),
+      p.size > 0 ? "buy" : (p.size < 0 ? "sell" : "zero"), format_decimal(ins.amount_of(Qty{p.size})),
+      mark ? ref_text(*mark) : "null");
+  put(out, ",\"floating_profit_loss\":{},\"realized_profit_loss\":{},\"total_profit_loss\":{},\"fees\":{},\"currency\":\"{}\"}}",
+      money_text(engine.instruments(), ins.settlement_currency, upl),
+      money_text(engine.instruments(), ins.settlement_currency, p.realized_pnl),
+      money_text(engine.instruments(), ins.settlement_currency, upl + p.realized_pnl),
+      money_text(engine.instruments(), ins.settlement_currency, p.fees), ccy);
+}
+
+}  // namespace
+
+WireError wire_error(Errc reason) noexcept {
+  switch (reason) {
+    case Errc::insufficient_funds: return {10009, "not_enough_funds"};
+    case Errc::book_unknown_order:
+    case Errc::book_not_owner: return {10004, "order_not_found"};
+    case Errc::book_below_min_size: return {10002, "qty_too_low"};
+    case Errc::book_off_tick: return {10043, "price_wrong_tick"};
+    case Errc::book_invalid_display: return {10024, "invalid_max_show_amount"};
+    case Errc::unknown_instrument: return {10020, "invalid_or_unsupported_instrument"};
+    case Errc::instrument_halted: return {10012, "book_closed"};
+    case Errc::instrument_expired: return {10010, "already_closed"};
+    default: return {11030, "other_reject"};
+  }
+}
+
+void encode_result(const Request& request, const engine::Outcome& o, const engine::Engine& engine, std::string& out) {
+  if (o.status != Errc::ok) return put_error(out, request.id, o.status, {});
+  begin(out, request.id);
+  const auto& registry = engine.instruments();
+  switch (request.method) {
+    case Method::buy:
+    case Method::sell:
+    case Method::edit: put_order_and_trades(out, engine, o); break;
+    case Method::cancel: {
+      const OrderView* v = final_view(o, o.order);
+      if (v != nullptr) put_order(out, engine, *v);
+      else out += "null";
+      break;
+    }
+    case Method::cancel_all:
+    case Method::cancel_all_by_instrument: put(out, "{}", o.count); break;
+    case Method::admin_create_account: {
+      const auto* created = last_event<engine::AccountCreated>(o);
+      put(out, "{{\"account\":{},\"owner\":{}}}", o.account.raw(), created->owner.raw());
+      break;
+    }
+    case Method::admin_deposit:
+    case Method::admin_withdraw:
+    case Method::submit_transfer_to_subaccount: {
+      const auto* b = last_event<engine::BalanceChanged>(o);
+      if (request.method == Method::submit_transfer_to_subaccount) {  // report the sender's side
+        for (const engine::Event& e : o.events)
+          if (const auto* x = std::get_if<engine::BalanceChanged>(&e); x && x->amount < 0) b = x;
+      }
+      put(out, "{{\"account\":{},\"currency\":\"{}\",\"amount\":{},\"balance\":{}}}", b->account.raw(),
+          registry.currencies().get(b->currency).code, money_text(registry, b->currency, b->amount),
+          money_text(registry, b->currency, b->balance));
+      break;
+    }
+    default: {
+      // Admin inputs: what they set off (settlements, funding) is in the events.
+      put(out, "{{\"seq\":{},\"timestamp\":{},\"settlements\":[", o.seq.raw(), engine.now().ms());
+      bool first = true;
+      for (const engine::Event& e : o.events)
+        if (const auto* s = std::get_if<engine::Settled>(&e)) {
+          put(out, "{}{{\"instrument_name\":\"{}\",\"price\":{},\"positions\":{}}}", first ? "" : ",",
+              registry.get(s->instrument).name, ref_text(s->price), s->positions);
+          first = false;
+        }
+      out += "]}";
+    }
+  }
+  end(out);
+}
+
+void encode_query(const Request& request, const engine::Engine& engine, std::string& out) {
+  const Query& q = std::get<Query>(request.body);
+  // Queries of one account's data name an existing account.
+  const auto unknown_account = [&](AccountId a) {
+    if (engine.clearing().has_account(a)) return false;
+    put_error(out, request.id, Errc::unknown_account, "account");
+    return true;
+  };
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (requires { x.account; }) {
+          if (unknown_account(x.account)) return;
+        }
+        if constexpr (std::is_same_v<T, GetOrderState>) {
+          if (engine.order(x.account, x.order) == nullptr) return put_error(out, request.id, Errc::book_unknown_order, "order_id");
+        }
+        begin(out, request.id);
+        if constexpr (std::is_same_v<T, GetOrderBook>) {
+          put_book(out, engine, x);
+        } else if constexpr (std::is_same_v<T, GetOpenOrders>) {
+          out += '[';
+          bool first = true;
+          for (const OrderView& v : engine.open_orders(x.account, x.one_instrument ? std::optional{x.instrument} : std::nullopt)) {
+            if (!first) out += ',';
+            first = false;
+            put_order(out, engine, v);
+          }
+          out += ']';
+        } else if constexpr (std::is_same_v<T, GetOrderState>) {
+          put_order(out, engine, *engine.order(x.account, x.order));
+        } else if constexpr (std::is_same_v<T, GetPositions>) {
+          out += '[';
+          bool first = true;
+          for (const clearing::Position& p : engine.clearing().positions(x.account)) {
+            if (engine.instruments().get(p.instrument).settlement_currency != x.currency) continue;
+            if (!first) out += ',';
+            first = false;
+            put_position(out, engine, p);
+          }
+          out += ']';
+        } else if constexpr (std::is_same_v<T, GetAccountSummary>) {
+          const clearing::CurrencySummary s = engine.clearing().summary(x.account, x.currency);
+          const auto& r = engine.instruments();
+          put(out, "{{\"currency\":\"{}\",\"balance\":{},\"equity\":{},\"available_funds\":{},\"available_withdrawal_funds\":{}",
+              r.currencies().get(x.currency).code, money_text(r, x.currency, s.balance), money_text(r, x.currency, s.equity),
+              money_text(r, x.currency, s.equity), money_text(r, x.currency, s.available_withdrawal));
+          put(out, ",\"futures_pl\":{},\"options_value\":{},\"realized_pl\":{},\"fees\":{},\"account\":{}}}",
+              money_text(r, x.currency, s.futures_pnl), money_text(r, x.currency, s.options_value),
+              money_text(r, x.currency, s.realized_pnl), money_text(r, x.currency, s.fees), x.account.raw());
+        } else if constexpr (std::is_same_v<T, GetTransactionLog>) {
+          const auto& r = engine.instruments();
+          const std::vector<clearing::LedgerEntry> entries = engine.clearing().ledger().recent_entries(x.account);
+          out += "{\"logs\":[";
+          bool first = true;
+          std::uint32_t n = 0;
+          for (auto it = entries.rbegin(); it != entries.rend() && n < x.count; ++it) {  // newest first, as Deribit
+            if (it->currency != x.currency) continue;
+            ++n;
+            if (!first) out += ',';
+            first = false;
+            put(out, "{{\"id\":{},\"timestamp\":{},\"type\":\"{}\",\"currency\":\"{}\",\"change\":{},\"commission\":{},\"balance\":{}",
+                it->entry_no, it->ref.time.ms(), clearing::to_string(it->reason), r.currencies().get(it->currency).code,
+                money_text(r, it->currency, it->amount), money_text(r, it->currency, -it->fee),
+                money_text(r, it->currency, it->balance_after));
+            if (it->reason == clearing::EntryReason::trade || it->reason == clearing::EntryReason::settlement ||
+                it->reason == clearing::EntryReason::funding)
+              put(out, ",\"instrument_name\":\"{}\"", r.get(it->ref.instrument).name);
+            if (it->ref.trade_id != 0) put(out, ",\"trade_id\":\"{}\"", it->ref.trade_id);
+            out += '}';
+          }
+          out += "],\"continuation\":null}";
+        } else if constexpr (std::is_same_v<T, GetInstruments>) {
+          out += '[';
+          bool first = true;
+          for (const Instrument& ins : engine.instruments().all()) {
+            const bool expired = engine.status(ins.id) == engine::InstrumentStatus::settled ||
+                                 engine.status(ins.id) == engine::InstrumentStatus::awaiting_settlement;
+            if (expired != x.expired) continue;
+            if (!x.any_currency && ins.base != x.currency) continue;
+            if (!x.any_kind && (x.kind == InstrumentKind::option) != ins.is_option()) continue;
+            if (!first) out += ',';
+            first = false;
+            put_instrument(out, engine, ins);
+          }
+          out += ']';
+        } else if constexpr (std::is_same_v<T, GetTime>) {
+          if (request.method == Method::test) {
+            out += "{\"version\":\"strike\"}";
+          } else {
+            put(out, "{}", engine.now().ms());
+          }
+        } else {
+          out += "null";  // GetStateHash / TakeSnapshot are answered by the sequencer
+        }
+        end(out);
+      },
+      q);
+}
+
+void encode_error(const DecodeError& error, std::string& out) {
+  if (error.code == -32700 || error.code == -32600 || error.code == -32601 || error.code == -32602) {
+    static constexpr std::pair<int, std::string_view> kNames[] = {
+        {-32700, "Parse error"}, {-32600, "Invalid Request"}, {-32601, "Method not found"}, {-32602, "Invalid params"}};
+    std::string_view text;
+    for (const auto& [c, n] : kNames)
+      if (c == error.code) text = n;
+    out += "{\"jsonrpc\":\"2.0\",\"id\":";
+    put_id(out, error.id);
+    put(out, ",\"error\":{{\"code\":{},\"message\":\"{}\",\"data\":{{\"reason\":\"{}\",\"detail\":", error.code, text,
+        name(error.reason));
+    put_string(out, message(error.reason));
+    if (error.param_size > 0) {
+      out += ",\"param\":";
+      put_string(out, error.param_name());
+    }
+    out += "}}}\n";
+    return;
+  }
+  put_error(out, error.id, error.reason, error.param_name());
+}
+
+void encode_raw_result(const RequestId& id, std::string_view result, std::string& out) {
+  begin(out, id);
+  out += result;
+  end(out);
+}
+
+}  // namespace strike::rpc
