@@ -1,54 +1,34 @@
 #include "clearing/liabilities.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "core/sha256.hpp"
+
 
 namespace strike::clearing {
 namespace {
 
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    STRIKE_ASSERT(ctx_ != nullptr && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1, "SHA-256 init");
-  }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-
-  Sha256& add(const void* data, std::size_t n) {
-    STRIKE_ASSERT(EVP_DigestUpdate(ctx_, data, n) == 1, "SHA-256 update");
-    return *this;
-  }
-  template <class Int>
-  Sha256& add_le(Int v) {
-    std::uint8_t b[sizeof(Int)];
-    for (std::size_t i = 0; i < sizeof(Int); ++i) b[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i));
-    return add(b, sizeof b);
-  }
-  Hash256 finish() {
-    Hash256 out{};
-    unsigned int n = 0;
-    STRIKE_ASSERT(EVP_DigestFinal_ex(ctx_, out.data(), &n) == 1 && n == out.size(), "SHA-256 final");
-    return out;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
+// Feeds integers little-endian, so the hashes do not depend on the machine.
+template <class Int>
+void add_le(Sha256& h, Int v) {
+  std::uint8_t b[sizeof(Int)];
+  for (std::size_t i = 0; i < sizeof(Int); ++i) b[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i));
+  h.update(b, sizeof b);
+}
 
 constexpr char kLeafTag[] = "strike-leaf";  // hashed with its terminating NUL
 constexpr char kNodeTag[] = "strike-node";
 
 Hash256 node_hash(const Hash256& left, const Hash256& right, const std::vector<std::int64_t>& sums) {
   Sha256 h;
-  h.add(kNodeTag, sizeof kNodeTag).add(left.data(), left.size()).add(right.data(), right.size());
-  for (std::int64_t s : sums) h.add_le(s);
+  h.update(kNodeTag, sizeof kNodeTag);
+  h.update(left.data(), left.size());
+  h.update(right.data(), right.size());
+  for (std::int64_t s : sums) add_le(h, s);
   return h.finish();
 }
 
@@ -61,13 +41,6 @@ bool add_sums(std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b) 
 }
 
 }  // namespace
-
-std::string to_hex(const Hash256& h) {
-  std::string out;
-  out.reserve(64);
-  for (std::uint8_t b : h) out += fmt::format("{:02x}", b);
-  return out;
-}
 
 Result<Hash256, Errc> hash_from_hex(std::string_view hex) noexcept {
   if (hex.size() != 64) return fail(Errc::invalid_proof);
@@ -87,8 +60,10 @@ Result<Hash256, Errc> hash_from_hex(std::string_view hex) noexcept {
 
 Hash256 leaf_hash(const LiabilityLeaf& leaf) {
   Sha256 h;
-  h.add(kLeafTag, sizeof kLeafTag).add_le(leaf.account.raw()).add_le(static_cast<std::uint16_t>(leaf.balances.size()));
-  for (std::int64_t b : leaf.balances) h.add_le(b);
+  h.update(kLeafTag, sizeof kLeafTag);
+  add_le(h, leaf.account.raw());
+  add_le(h, static_cast<std::uint16_t>(leaf.balances.size()));
+  for (std::int64_t b : leaf.balances) add_le(h, b);
   return h.finish();
 }
 

@@ -17,12 +17,11 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/sha256.hpp"
 #include "core/units.hpp"
 
 namespace strike::clearing {
 
-using Hash256 = std::array<std::uint8_t, 32>;
-std::string to_hex(const Hash256& h);
 Result<Hash256, Errc> hash_from_hex(std::string_view hex) noexcept;
 
 struct LiabilityLeaf {

@@ -30,6 +30,7 @@
 #include "book/order_book.hpp"
 #include "clearing/clearing.hpp"
 #include "core/byte_buffer.hpp"
+#include "core/sha256.hpp"
 #include "core/instrument_registry.hpp"
 #include "engine/command.hpp"
 #include "engine/event.hpp"
@@ -88,7 +89,7 @@ class Engine {
   static Result<std::unique_ptr<Engine>, Error> load(const InstrumentRegistry& instruments, EngineConfig config,
                                                      std::span<const std::byte> snapshot);
   // SHA-256 over save(): covers every piece of state by construction.
-  std::array<std::uint8_t, 32> state_hash() const;
+  Hash256 state_hash() const;
   // Every invariant of the books, the order table and clearing; the first violation found.
   std::optional<std::string> validate() const;
 

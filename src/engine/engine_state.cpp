@@ -2,10 +2,9 @@
 // state write the same bytes and state_hash() (SHA-256 of them) covers everything by
 // construction. Layout in docs/engine.md. load() builds a fresh engine and refuses the
 // snapshot, with the reason, at the first inconsistency.
-#include <openssl/evp.h>
-
 #include <fmt/format.h>
 
+#include "core/sha256.hpp"
 #include "engine/engine.hpp"
 
 namespace strike::engine {
@@ -194,14 +193,10 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
   return e;
 }
 
-std::array<std::uint8_t, 32> Engine::state_hash() const {
+Hash256 Engine::state_hash() const {
   std::vector<std::byte> bytes;
   save(bytes);
-  std::array<std::uint8_t, 32> out{};
-  unsigned int n = 0;
-  STRIKE_ASSERT(EVP_Digest(bytes.data(), bytes.size(), out.data(), &n, EVP_sha256(), nullptr) == 1 && n == 32,
-                "SHA-256 of the state");
-  return out;
+  return Sha256::of(bytes);
 }
 
 }  // namespace strike::engine

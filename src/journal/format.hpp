@@ -23,7 +23,7 @@
 #include "core/byte_buffer.hpp"
 #include "core/time.hpp"
 #include "core/units.hpp"
-#include "journal/sha256.hpp"
+#include "core/sha256.hpp"
 
 namespace strike::journal {
 

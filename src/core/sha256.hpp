@@ -1,6 +1,6 @@
-// SHA-256 through OpenSSL's EVP interface (SHA-NI where the CPU has it): the hash of the
-// journal's chain and of snapshot bodies. One context is allocated per Sha256 object and
-// reused, so hashing a batch allocates nothing.
+// SHA-256 through OpenSSL's EVP interface (SHA-NI where the CPU has it): the journal's hash
+// chain, snapshot bodies, the engine's state hash and the proof-of-liabilities tree. One
+// context is allocated per Sha256 object and reused, so hashing a batch allocates nothing.
 #pragma once
 
 #include <array>
@@ -11,7 +11,7 @@
 
 struct evp_md_ctx_st;
 
-namespace strike::journal {
+namespace strike {
 
 using Hash256 = std::array<std::uint8_t, 32>;
 
@@ -36,4 +36,4 @@ class Sha256 {
 // Lower-case hex, 64 characters.
 std::string to_hex(const Hash256& h);
 
-}  // namespace strike::journal
+}  // namespace strike

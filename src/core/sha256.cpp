@@ -1,10 +1,10 @@
-#include "journal/sha256.hpp"
+#include "core/sha256.hpp"
 
 #include <openssl/evp.h>
 
 #include "core/assert.hpp"
 
-namespace strike::journal {
+namespace strike {
 namespace {
 // Fetched once: an implicit fetch on every init would cost a provider lookup per batch.
 const EVP_MD* sha256_md() {
@@ -55,4 +55,4 @@ std::string to_hex(const Hash256& h) {
   return out;
 }
 
-}  // namespace strike::journal
+}  // namespace strike
