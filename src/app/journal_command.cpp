@@ -107,7 +107,7 @@ int verify(const JournalArgs& args) {
              stats.segments, stats.batches, stats.records);
   if (stats.records > 0) fmt::print(" (seq {}..{})", first, end.head.seq.raw());
   fmt::print(", {}\n", human_bytes(stats.bytes));
-  fmt::print("chain head: seq {} {}{}\n", end.head.seq.raw(), journal::to_hex(end.head.hash),
+  fmt::print("chain head: seq {} {}{}\n", end.head.seq.raw(), to_hex(end.head.hash),
              args.no_chain ? " (not verified: --no-chain)" : "");
   fmt::print("verified: record CRCs, sequences{}\n", args.no_chain ? "" : ", hash chain");
   print_torn(end);
