@@ -15,5 +15,6 @@ void add_version_command(CLI::App& root, int& exit_code);
 void add_instruments_command(CLI::App& root, int& exit_code);
 void add_exec_command(CLI::App& root, int& exit_code);
 void add_replay_command(CLI::App& root, int& exit_code);
+void add_journal_command(CLI::App& root, int& exit_code);
 
 }  // namespace strike::app

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   strike::app::add_instruments_command(root, exit_code);
   strike::app::add_exec_command(root, exit_code);
   strike::app::add_replay_command(root, exit_code);
+  strike::app::add_journal_command(root, exit_code);
 
   try {
     root.parse(argc, argv);

@@ -29,16 +29,25 @@
 
 namespace strike {
 
-// Stores / loads an integer at p in little-endian order (p need not be aligned).
+namespace detail {
+// v with its bytes in little-endian order (a no-op on little-endian machines).
 template <class T>
-  requires std::is_integral_v<T>
-inline void store_le(std::byte* p, T v) noexcept {
+constexpr T to_little_endian(T v) noexcept {
   if constexpr (std::endian::native == std::endian::big && sizeof(T) > 1) {
     using U = std::make_unsigned_t<T>;
     U u = static_cast<U>(v), r = 0;
     for (std::size_t i = 0; i < sizeof(T); ++i) r = static_cast<U>((r << 8) | ((u >> (8 * i)) & 0xff));
-    v = static_cast<T>(r);
+    return static_cast<T>(r);
   }
+  return v;
+}
+}  // namespace detail
+
+// Stores / loads an integer at p in little-endian order (p need not be aligned).
+template <class T>
+  requires std::is_integral_v<T>
+inline void store_le(std::byte* p, T v) noexcept {
+  v = detail::to_little_endian(v);
   std::memcpy(p, &v, sizeof(T));
 }
 
@@ -47,13 +56,7 @@ template <class T>
 inline T load_le(const std::byte* p) noexcept {
   T v;
   std::memcpy(&v, p, sizeof(T));
-  if constexpr (std::endian::native == std::endian::big && sizeof(T) > 1) {
-    using U = std::make_unsigned_t<T>;
-    U u = static_cast<U>(v), r = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) r = static_cast<U>((r << 8) | ((u >> (8 * i)) & 0xff));
-    v = static_cast<T>(r);
-  }
-  return v;
+  return detail::to_little_endian(v);
 }
 
 class ByteWriter {

@@ -51,20 +51,35 @@ std::uint32_t crc32c_table(const void* data, std::size_t size, std::uint32_t pre
 }
 
 #if defined(STRIKE_CRC32C_X86)
+// Unaligned 8-byte loads cost the same as aligned ones on every x86-64 of the last decade,
+// so there is no byte-wise alignment prologue: records are short and unaligned, and each
+// byte-wise step would cost a whole crc32 latency (3 cycles).
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const void* data, std::size_t size,
                                                              std::uint32_t prev) noexcept {
   const auto* p = static_cast<const unsigned char*>(data);
   std::uint64_t crc = ~prev;
-  // Head bytes up to 8-byte alignment, so the main loop's loads never split a cache line.
-  for (; size > 0 && (reinterpret_cast<std::uintptr_t>(p) & 7) != 0; --size, ++p)
-    crc = _mm_crc32_u8(static_cast<std::uint32_t>(crc), *p);
   for (; size >= 8; size -= 8, p += 8) {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
     crc = _mm_crc32_u64(crc, v);
   }
-  for (; size > 0; --size, ++p) crc = _mm_crc32_u8(static_cast<std::uint32_t>(crc), *p);
-  return ~static_cast<std::uint32_t>(crc);
+  auto c = static_cast<std::uint32_t>(crc);
+  if (size >= 4) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    c = _mm_crc32_u32(c, v);
+    p += 4;
+    size -= 4;
+  }
+  if (size >= 2) {
+    std::uint16_t v;
+    std::memcpy(&v, p, 2);
+    c = _mm_crc32_u16(c, v);
+    p += 2;
+    size -= 2;
+  }
+  if (size > 0) c = _mm_crc32_u8(c, *p);
+  return ~c;
 }
 
 bool crc32c_sse42_available() noexcept { return __builtin_cpu_supports("sse4.2"); }

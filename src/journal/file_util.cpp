@@ -25,9 +25,11 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
   MappedFile m;
   m.size_ = static_cast<std::size_t>(st.st_size);
   if (m.size_ == 0) return m;
-  void* p = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, f.get(), 0);
+  // MAP_POPULATE maps the whole file up front (one pass instead of a page fault per 4 KiB
+  // during replay); MADV_SEQUENTIAL reads ahead what is not yet in the page cache.
+  void* p = ::mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.get(), 0);
   if (p == MAP_FAILED) return fail(io_error("cannot map", path, errno));
-  ::madvise(p, m.size_, MADV_SEQUENTIAL);  // read-ahead; replay reads each byte once
+  ::madvise(p, m.size_, MADV_SEQUENTIAL);
   m.data_ = static_cast<const std::byte*>(p);
   return m;
 }

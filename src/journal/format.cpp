@@ -79,17 +79,6 @@ std::uint32_t encode_record_header(SeqNo seq, Timestamp time, std::uint16_t type
   return crc32c(payload, crc32c(out + 4, kRecordHeaderSize - 4));
 }
 
-RecordHeader decode_record_header(const std::byte* in) noexcept {
-  RecordHeader h;
-  h.crc = load_le<std::uint32_t>(in);
-  h.length = load_le<std::uint32_t>(in + 4);
-  h.seq = SeqNo{load_le<std::uint64_t>(in + 8)};
-  h.time = Timestamp::from_ns(load_le<std::int64_t>(in + 16));
-  h.type = load_le<std::uint16_t>(in + 24);
-  h.flags = load_le<std::uint16_t>(in + 26);
-  return h;
-}
-
 std::uint32_t record_crc(std::span<const std::byte> record) noexcept { return crc32c(record.subspan(4)); }
 
 Hash256 chain_after(Sha256& sha, const Hash256& prev, const std::byte* header, std::span<const std::byte> body1,

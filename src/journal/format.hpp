@@ -96,8 +96,18 @@ Defect decode_batch_header(std::span<const std::byte> in, BatchHeader& out) noex
 // (over header bytes [4, 28) and the payload); store it with store_le<std::uint32_t>(out, crc).
 std::uint32_t encode_record_header(SeqNo seq, Timestamp time, std::uint16_t type, std::span<const std::byte> payload,
                                    std::byte* out) noexcept;
-// Decodes the fixed fields; checks nothing about the payload.
-RecordHeader decode_record_header(const std::byte* in) noexcept;
+// Decodes the fixed fields; checks nothing about the payload. Inline: replay calls it twice
+// per record (verify, then hand out).
+inline RecordHeader decode_record_header(const std::byte* in) noexcept {
+  RecordHeader h;
+  h.crc = load_le<std::uint32_t>(in);
+  h.length = load_le<std::uint32_t>(in + 4);
+  h.seq = SeqNo{load_le<std::uint64_t>(in + 8)};
+  h.time = Timestamp::from_ns(load_le<std::int64_t>(in + 16));
+  h.type = load_le<std::uint16_t>(in + 24);
+  h.flags = load_le<std::uint16_t>(in + 26);
+  return h;
+}
 // CRC32C of a whole record image (length bytes), to compare with RecordHeader::crc.
 std::uint32_t record_crc(std::span<const std::byte> record) noexcept;
 

@@ -34,5 +34,12 @@ printf '[[currency]]\ncode = "BTC"\n' >"$tmp/bad.toml"
 expect 1 "invalid config is a failure" -- instruments --config "$tmp/bad.toml"
 grep -q 'bad.toml: currency\[0\] (BTC): decimals' "$tmp/err" || { echo "FAIL: error does not name file, entry, field"; cat "$tmp/err"; failures=$((failures + 1)); }
 
+mkdir "$tmp/data"
+expect 0 "journal verify of an empty data directory" -- journal verify --data-dir "$tmp/data"
+grep -q '0 records' "$tmp/out" || { echo "FAIL: journal verify output"; failures=$((failures + 1)); }
+expect 0 "journal dump of an empty data directory" -- journal dump --data-dir "$tmp/data"
+expect 2 "journal verify without --data-dir is a usage error" -- journal verify
+expect 2 "journal verify of a missing directory is a usage error" -- journal verify --data-dir "$tmp/none"
+
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [[ $failures -eq 0 ]]

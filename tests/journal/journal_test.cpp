@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -217,6 +219,54 @@ TEST(Journal, FlusherThreadCommitsEverythingTheProducerAppends) {
   ReadBack r = read_all(dir.path());
   EXPECT_EQ(r.seqs.size(), kRecords);
   EXPECT_EQ(r.bad_content, 0u);
+}
+
+// durable_point() is read by the sequencer while the flusher publishes it: every value read
+// must be a real (sequence, chain) pair of the journal, never a mix of two batches.
+TEST(Journal, DurablePointReadsAreNeverTornAcrossBatches) {
+  ScratchDir dir;
+  auto w = open_writer(dir.path(), small_options(Durability::os));
+  w->start_flusher(IdleStrategy::yield());
+  std::atomic<bool> done{false};
+  std::vector<ChainPoint> samples;
+  std::thread sampler([&] {
+    while (!done.load(std::memory_order_acquire) && samples.size() < 100'000) {
+      samples.push_back(w->durable_point());
+      std::this_thread::yield();
+    }
+  });
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+  constexpr std::uint64_t kRecords = 3'000;
+#else
+  constexpr std::uint64_t kRecords = 30'000;
+#endif
+  for (std::uint64_t seq = 1; seq <= kRecords; ++seq) {
+    const auto p = payload_of(seq);
+    while (w->append(time_of(seq), type_of(seq), p).status == AppendStatus::back_pressured) std::this_thread::yield();
+  }
+  ASSERT_TRUE(w->wait_durable(SeqNo{kRecords}, IdleStrategy::yield()));
+  done.store(true, std::memory_order_release);
+  sampler.join();
+  ASSERT_TRUE(w->close().ok());
+
+  std::map<std::uint64_t, Hash256> chain_at{{0, Hash256{}}};  // every batch end of the journal
+  for (const auto& seg : segments_of(dir.path())) {
+    const auto bytes = read_bytes(seg.path);
+    for (std::uint64_t at : batch_offsets(seg.path)) {
+      BatchHeader b;
+      ASSERT_FALSE(decode_batch_header(std::as_bytes(std::span(bytes)).subspan(at), b));
+      chain_at[b.last_seq().raw()] = b.chain;
+    }
+  }
+  ASSERT_GT(samples.size(), 0u);
+  std::uint64_t last = 0;
+  for (const ChainPoint& p : samples) {
+    auto it = chain_at.find(p.seq.raw());
+    ASSERT_NE(it, chain_at.end()) << "seq " << p.seq.raw() << " is not a batch end";
+    ASSERT_EQ(it->second, p.hash) << "torn read at seq " << p.seq.raw();
+    ASSERT_GE(p.seq.raw(), last);
+    last = p.seq.raw();
+  }
 }
 
 // --- torn tails --------------------------------------------------------------------------
@@ -622,6 +672,33 @@ TEST(JournalCrash, EverythingReportedDurableSurvivesSigkill) {
               static_cast<unsigned long long>(reported));
   EXPECT_EQ(r.seqs, iota(1, r.end.head.seq.raw()));
   EXPECT_EQ(r.bad_content, 0u);
+}
+
+}  // namespace
+}  // namespace strike::journal
+
+namespace strike::journal {
+namespace {
+
+// Regenerates the fuzz seed corpus (fuzz/corpus/journal_reader_fuzz/) from the real writer:
+//   build/release/tests/journal/journal_tests --gtest_also_run_disabled_tests
+//       --gtest_filter='*WriteFuzzCorpus*'
+TEST(JournalFuzzCorpus, DISABLED_WriteFuzzCorpus) {
+  using namespace test;
+  const fs::path out = fs::path(STRIKE_SOURCE_DIR) / "fuzz/corpus/journal_reader_fuzz";
+  fs::create_directories(out);
+  ScratchDir dir;
+  {
+    auto w = open_writer(dir.path());
+    append_range(*w, 9, 3);
+    ASSERT_TRUE(w->close().ok());
+  }
+  const auto seg = read_bytes(segments_of(dir.path()).back().path);
+  write_bytes(out / "three_batches.journal", seg);
+  write_bytes(out / "header_only.journal", std::vector<char>(seg.begin(), seg.begin() + kSegmentHeaderSize));
+  write_bytes(out / "torn_last_batch.journal", std::vector<char>(seg.begin(), seg.end() - 20));
+  const auto offsets = batch_offsets(segments_of(dir.path()).back().path);
+  write_bytes(out / "one_batch.journal", std::vector<char>(seg.begin(), seg.begin() + static_cast<std::ptrdiff_t>(offsets[1])));
 }
 
 }  // namespace

@@ -1,0 +1,169 @@
+// `strike journal verify|dump --data-dir DIR`: checks and prints a data directory's journal
+// at the record level (payloads are shown as bytes; decoding them into commands belongs to
+// the engine). Both only read: a torn tail is reported, and truncated by the next writer.
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include <fmt/core.h>
+
+#include "app/commands.hpp"
+#include "core/time.hpp"
+#include "journal/journal_reader.hpp"
+#include "journal/recovery.hpp"
+#include "journal/snapshot_store.hpp"
+
+namespace strike::app {
+namespace {
+
+struct JournalArgs {
+  std::string data_dir;
+  bool no_chain = false;
+  std::uint64_t from = 1;
+  std::uint64_t limit = UINT64_MAX;
+  std::size_t hex_bytes = 16;
+};
+
+std::string human_bytes(std::uint64_t n) {
+  if (n < 10'000) return fmt::format("{} B", n);
+  if (n < 10'000'000) return fmt::format("{:.1f} kB", static_cast<double>(n) / 1e3);
+  return fmt::format("{:.1f} MB", static_cast<double>(n) / 1e6);
+}
+
+// "2024-12-27T08:00:00.000001234Z"
+std::string time_text(Timestamp t) {
+  std::int64_t secs = t.ns() / kNsPerSecond, frac = t.ns() % kNsPerSecond;
+  if (frac < 0) {
+    --secs;
+    frac += kNsPerSecond;
+  }
+  std::string iso = format_iso8601(Timestamp::from_ns(secs * kNsPerSecond));
+  iso.insert(iso.size() - 1, fmt::format(".{:09}", frac));
+  return iso;
+}
+
+std::string hex_prefix(std::span<const std::byte> payload, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < std::min(max, payload.size()); ++i) out += fmt::format("{:02x}", static_cast<unsigned>(payload[i]));
+  if (payload.size() > max) out += "...";
+  return out;
+}
+
+void print_torn(const journal::JournalEnd& end) {
+  if (end.torn) fmt::print("{}\n  (left in place; the next writer on this directory truncates it)\n", journal::describe(*end.torn));
+}
+
+// Each snapshot: loads and verifies it, and checks that its anchor lies on this journal.
+int verify_snapshots(const std::filesystem::path& dir) {
+  const journal::SnapshotStore store(dir);
+  auto files = store.list();
+  if (!files) {
+    fmt::print(stderr, "strike journal verify: {}\n", files.error().to_string());
+    return kExitFailure;
+  }
+  int broken = 0;
+  for (const auto& file : files.value()) {
+    auto s = store.load(file);
+    if (!s) {
+      ++broken;
+      fmt::print("snapshot {}: BROKEN: {}\n", file.filename().string(), s.error().to_string());
+      continue;
+    }
+    journal::JournalReader::Options from;
+    from.start = s->info.anchor;
+    auto reader = journal::JournalReader::open(dir, from);
+    fmt::print("snapshot {}: seq {}, {} of state, anchored at seq {}: {}\n", file.filename().string(),
+               s->info.follows.raw(), human_bytes(s->info.size), s->info.anchor.seq.raw(),
+               reader ? "ok" : "NOT ON THIS JOURNAL: " + reader.error().to_string());
+    if (!reader) ++broken;
+  }
+  if (files->empty()) fmt::print("snapshots: none\n");
+  // A broken snapshot is skipped by recovery, so it is a warning, not a failure.
+  if (broken > 0) fmt::print("{} snapshot(s) would be skipped by recovery\n", broken);
+  return kExitOk;
+}
+
+int verify(const JournalArgs& args) {
+  journal::JournalReader::Options options;
+  options.verify_chain = !args.no_chain;
+  auto reader = journal::JournalReader::open(args.data_dir, options);
+  if (!reader) {
+    fmt::print(stderr, "strike journal verify: {}\n", reader.error().to_string());
+    return kExitFailure;
+  }
+  journal::RecordView r;
+  std::uint64_t first = 0;
+  journal::ReadStatus st;
+  while ((st = reader->next(r)) == journal::ReadStatus::record)
+    if (first == 0) first = r.seq.raw();
+  const auto& stats = reader->stats();
+  if (st == journal::ReadStatus::error) {
+    fmt::print("checked {} records in {} batches before the error\n", stats.records, stats.batches);
+    fmt::print(stderr, "strike journal verify: {}\n", reader->error().to_string());
+    return kExitFailure;
+  }
+  const auto& end = reader->end();
+  fmt::print("journal {}: {} segments, {} batches, {} records", (std::filesystem::path(args.data_dir) / "journal").string(),
+             stats.segments, stats.batches, stats.records);
+  if (stats.records > 0) fmt::print(" (seq {}..{})", first, end.head.seq.raw());
+  fmt::print(", {}\n", human_bytes(stats.bytes));
+  fmt::print("chain head: seq {} {}{}\n", end.head.seq.raw(), to_hex(end.head.hash),
+             args.no_chain ? " (not verified: --no-chain)" : "");
+  fmt::print("verified: record CRCs, sequences{}\n", args.no_chain ? "" : ", hash chain");
+  print_torn(end);
+  return verify_snapshots(args.data_dir);
+}
+
+int dump(const JournalArgs& args) {
+  journal::JournalReader::Options options;
+  options.verify_chain = !args.no_chain;
+  options.skip_through = SeqNo{args.from > 0 ? args.from - 1 : 0};
+  auto reader = journal::JournalReader::open(args.data_dir, options);
+  if (!reader) {
+    fmt::print(stderr, "strike journal dump: {}\n", reader.error().to_string());
+    return kExitFailure;
+  }
+  fmt::print("{:<10} {:<31} {:>5} {:>7}  {}\n", "SEQ", "TIME (UTC)", "TYPE", "BYTES", "PAYLOAD");
+  journal::RecordView r;
+  journal::ReadStatus st;
+  std::uint64_t printed = 0;
+  while (printed < args.limit && (st = reader->next(r)) == journal::ReadStatus::record) {
+    fmt::print("{:<10} {:<31} {:>5} {:>7}  {}\n", r.seq.raw(), time_text(r.time), r.type, r.payload.size(),
+               hex_prefix(r.payload, args.hex_bytes));
+    ++printed;
+  }
+  if (printed == args.limit) return kExitOk;
+  if (st == journal::ReadStatus::error) {
+    fmt::print(stderr, "strike journal dump: {}\n", reader->error().to_string());
+    return kExitFailure;
+  }
+  print_torn(reader->end());
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_journal_command(CLI::App& root, int& exit_code) {
+  auto* cmd = root.add_subcommand("journal", "Check or print a data directory's command journal");
+  cmd->require_subcommand(1);
+  auto args = std::make_shared<JournalArgs>();
+
+  auto* verify_cmd = cmd->add_subcommand(
+      "verify", "Check every record's CRC, the sequence and the SHA-256 hash chain; print counts, the last sequence, "
+                "the chain head, any torn tail, and the state of each snapshot. Exit 1 on corruption");
+  auto* dump_cmd = cmd->add_subcommand("dump", "Print each record: sequence, time, type, payload size and first bytes");
+  for (auto* sub : {verify_cmd, dump_cmd}) {
+    sub->add_option("--data-dir", args->data_dir, "The data directory (holds journal/ and snapshots/)")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    sub->add_flag("--no-chain", args->no_chain, "Skip the hash chain (check CRCs and sequences only; faster)");
+  }
+  dump_cmd->add_option("--from", args->from, "First sequence to print")->capture_default_str();
+  dump_cmd->add_option("--limit", args->limit, "Print at most this many records");
+  dump_cmd->add_option("--hex-bytes", args->hex_bytes, "Payload bytes shown in hex")->capture_default_str();
+
+  verify_cmd->callback([&exit_code, args] { exit_code = verify(*args); });
+  dump_cmd->callback([&exit_code, args] { exit_code = dump(*args); });
+}
+
+}  // namespace strike::app
