@@ -1,6 +1,9 @@
 #include "pricing/deribit_chain.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <map>
 #include <istream>
 #include <string_view>
 
@@ -75,6 +78,61 @@ Result<std::vector<ChainQuote>, Error> read_chain(std::istream& in) {
     q.expiry_ms = static_cast<std::int64_t>(expiry);
     q.timestamp_ms = static_cast<std::int64_t>(stamp);
     out.push_back(std::move(q));
+  }
+  return out;
+}
+
+std::vector<ExpirySmile> smiles(const std::vector<ChainQuote>& chain) {
+  std::vector<ExpirySmile> out;
+  if (chain.empty()) return out;
+  std::int64_t now = chain.front().timestamp_ms;
+  for (const ChainQuote& q : chain) now = std::min(now, q.timestamp_ms);
+  std::map<std::int64_t, std::vector<const ChainQuote*>> by_expiry;  // ordered: shortest first
+  for (const ChainQuote& q : chain) by_expiry[q.expiry_ms].push_back(&q);
+  for (const auto& [expiry_ms, quotes] : by_expiry) {
+    ExpirySmile s;
+    s.expiry_ms = expiry_ms;
+    s.expiry = years_between_ms(now, expiry_ms);
+    std::vector<double> f;
+    for (const ChainQuote* q : quotes) f.push_back(q->underlying_price);
+    std::sort(f.begin(), f.end());
+    s.forward = f[f.size() / 2];
+    for (const ChainQuote* q : quotes) {
+      const double k = std::log(q->strike / s.forward);
+      if (q->mark_iv > 0) s.marks.push_back({k, q->mark_iv / 100, 1.0});
+      // Out-of-the-money options only (the liquid side), and only two-sided quotes: an ask
+      // alone (in-the-money calls at 450-500%) says nothing about the smile.
+      const bool otm = (q->type == OptionType::call) == (q->strike >= s.forward);
+      const bool two_sided = q->bid_iv > 0 && q->ask_iv > 0 && q->ask_iv < 499;
+      if (!otm || !two_sided) continue;
+      s.quotes.push_back({k, q->bid_iv / 100, 1.0});
+      s.quotes.push_back({k, q->ask_iv / 100, 1.0});
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<FittedExpiry> fit_chain(const std::vector<ChainQuote>& chain) {
+  std::vector<FittedExpiry> out;
+  for (ExpirySmile& s : smiles(chain)) {
+    auto slice = fit_svi(s.quotes, s.expiry, out.empty() ? nullptr : &out.back().slice);
+    if (!slice) continue;
+    FittedExpiry fe{std::move(s), slice.value(), 0};
+    // Against Deribit's marks inside the quoted range only: beyond it both are extrapolations.
+    double k_lo = INFINITY, k_hi = -INFINITY, sse = 0;
+    for (const SmilePoint& q : fe.smile.quotes) {
+      k_lo = std::min(k_lo, q.k);
+      k_hi = std::max(k_hi, q.k);
+    }
+    int n = 0;
+    for (const SmilePoint& m : fe.smile.marks) {
+      if (m.k < k_lo || m.k > k_hi) continue;
+      sse += std::pow((fe.slice.iv(m.k) - m.iv) * 100, 2);
+      ++n;
+    }
+    fe.rmse_vs_mark = n == 0 ? 0 : std::sqrt(sse / n);
+    out.push_back(std::move(fe));
   }
   return out;
 }

@@ -10,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "pricing/black.hpp"
+#include "pricing/svi.hpp"
 
 namespace strike::pricing::deribit {
 
@@ -32,5 +33,27 @@ struct ChainQuote {
 // Errors: config_unreadable (no header), config_missing_field (a needed column absent),
 // config_bad_value (detail names the row and column).
 Result<std::vector<ChainQuote>, Error> read_chain(std::istream& in);
+
+// One expiry of a chain as SVI input: the bid and ask IVs (weight 1 each) of the two-sided
+// out-of-the-money options (Deribit's 0 and 500% "no quote" placeholders dropped) at
+// k = ln(K/F), F the median underlying_price of the expiry; and the mark IVs of all options,
+// to report the fit against.
+struct ExpirySmile {
+  std::int64_t expiry_ms = 0;
+  double expiry = 0;  // years (365-day) from the snapshot's first timestamp
+  double forward = 0;
+  std::vector<SmilePoint> quotes;
+  std::vector<SmilePoint> marks;
+};
+std::vector<ExpirySmile> smiles(const std::vector<ChainQuote>& chain);
+
+struct FittedExpiry {
+  ExpirySmile smile;
+  SviSlice slice;
+  double rmse_vs_mark = 0;  // vol points, against mark_iv of the options inside the quoted k range
+};
+// Fits every expiry with at least 5 quotes, shortest first, each against the previous slice for
+// calendar arbitrage. Expiries that cannot be fitted are skipped.
+std::vector<FittedExpiry> fit_chain(const std::vector<ChainQuote>& chain);
 
 }  // namespace strike::pricing::deribit
