@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   strike::app::add_version_command(root, exit_code);
   strike::app::add_instruments_command(root, exit_code);
   strike::app::add_price_command(root, exit_code);
+  strike::app::add_surface_command(root, exit_code);
 
   try {
     root.parse(argc, argv);
