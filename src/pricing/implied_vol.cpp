@@ -16,7 +16,8 @@ namespace {
 
 using math::exp;
 using math::log;
-using math::norm_cdf;
+// Scalar code: the branchy forms evaluate only the interval needed (same bits).
+inline double norm_cdf(double z) { return math::norm_cdf_branchy(z); }
 
 constexpr double kDblEpsilon = DBL_EPSILON;
 constexpr double kDblMin = DBL_MIN;
@@ -39,7 +40,9 @@ double square(double x) { return x * x; }
 bool is_below_horizon(double x) { return std::fabs(x) < kDenormalisationCutoff; }
 
 // erfcx on the whole real line: erfcx(-y) = 2 e^(y^2) - erfcx(y).
-double erfcx_signed(double y) { return y >= 0 ? math::erfcx(y) : 2.0 * exp(y * y) - math::erfcx(-y); }
+double erfcx_signed(double y) {
+  return y >= 0 ? math::erfcx_branchy(y) : 2.0 * exp(y * y) - math::erfcx_branchy(-y);
+}
 
 // Inverse of Phi: Wichura's AS241 (PPND16), accurate to about 1e-16.
 double inverse_norm_cdf(double u) {

@@ -36,7 +36,8 @@ STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, d
   // ln(F/K) from the inputs without rounding F first (bsm: ln(S/K) + (r - q) T).
   const double x = kBsm ? log_ratio(s0, k) + (r - q) * t : log_ratio(s0, k);
   const double ax = x < 0 ? -x : x;
-  const double h = x / s;
+  const double inv_s = 1.0 / s;  // 1/vol = inv_s sqrt_t, 1/sqrt_t = inv_s vol, 1/t = (inv_s vol)^2
+  const double h = x * inv_s;
   const double ho = -(h < 0 ? -h : h);  // h of the out-of-the-money option, <= 0
   const double half_s = 0.5 * s;
   const double e0 = exp(-0.5 * (h * h + half_s * half_s));
@@ -55,12 +56,12 @@ STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, d
   const double h2 = ho * ho;
   const double expansion =
       2.0 * half_s *
-      (a + w * ((-1.0 + 3.0 * a + a * h2) / 6.0 +
-                w * ((-7.0 + 15.0 * a + h2 * (-1.0 + 10.0 * a + a * h2)) / 120.0 +
-                     w * ((-57.0 + 105.0 * a + h2 * (-18.0 + 105.0 * a + h2 * (-1.0 + 21.0 * a + a * h2))) / 5040.0 +
-                          w * ((-561.0 + 945.0 * a + h2 * (-285.0 + 1260.0 * a + h2 * (-33.0 + 378.0 * a + h2 * (-1.0 + 36.0 * a + a * h2)))) / 362880.0 +
-                               w * ((-6555.0 + 10395.0 * a + h2 * (-4680.0 + 17325.0 * a + h2 * (-840.0 + 6930.0 * a + h2 * (-52.0 + 990.0 * a + h2 * (-1.0 + 55.0 * a + a * h2))))) / 39916800.0 +
-                                    ((-89055.0 + 135135.0 * a + h2 * (-82845.0 + 270270.0 * a + h2 * (-20370.0 + 135135.0 * a + h2 * (-1926.0 + 25740.0 * a + h2 * (-75.0 + 2145.0 * a + h2 * (-1.0 + 78.0 * a + a * h2)))))) * w) / 6227020800.0))))));
+      (a + w * ((-1.0 + 3.0 * a + a * h2) * (1.0 / 6.0) +
+                w * ((-7.0 + 15.0 * a + h2 * (-1.0 + 10.0 * a + a * h2)) * (1.0 / 120.0) +
+                     w * ((-57.0 + 105.0 * a + h2 * (-18.0 + 105.0 * a + h2 * (-1.0 + 21.0 * a + a * h2))) * (1.0 / 5040.0) +
+                          w * ((-561.0 + 945.0 * a + h2 * (-285.0 + 1260.0 * a + h2 * (-33.0 + 378.0 * a + h2 * (-1.0 + 36.0 * a + a * h2)))) * (1.0 / 362880.0) +
+                               w * ((-6555.0 + 10395.0 * a + h2 * (-4680.0 + 17325.0 * a + h2 * (-840.0 + 6930.0 * a + h2 * (-52.0 + 990.0 * a + h2 * (-1.0 + 55.0 * a + a * h2))))) * (1.0 / 39916800.0) +
+                                    ((-89055.0 + 135135.0 * a + h2 * (-82845.0 + 270270.0 * a + h2 * (-20370.0 + 135135.0 * a + h2 * (-1926.0 + 25740.0 * a + h2 * (-75.0 + 2145.0 * a + h2 * (-1.0 + 78.0 * a + a * h2)))))) * w) * (1.0 / 6227020800.0)))))));
   const double b_small = kInvSqrt2Pi * e0 * expansion;
   double b = half_s < kSmallTThreshold ? b_small : b_general;
   b = b > 0 ? b : 0.0;
@@ -83,15 +84,16 @@ STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, d
   KernelOut o;
   o.price = value;
   o.delta = dq * sign * n1;
-  o.gamma = dq * pdf1 / (s0 * s);
+  const double inv_vol = inv_s * sqrt_t, inv_sqrt_t = inv_s * vol;
+  o.gamma = dq * pdf1 * inv_s / s0;
   o.vega = dq * s0 * pdf1 * sqrt_t;
   const double carry = kBsm ? r - q : 0.0;
-  o.theta = r * value - carry * s0 * o.delta - dq * s0 * pdf1 * vol / (2.0 * sqrt_t);
+  o.theta = r * value - carry * s0 * o.delta - 0.5 * dq * s0 * pdf1 * vol * inv_sqrt_t;
   o.rho = kBsm ? sign * t * k * df * n2 : -t * value;  // bsm: K T e^(-rT) Phi(d2), no cancellation
-  o.vanna = -dq * pdf1 * d2 / vol;
-  o.volga = o.vega * d1 * d2 / vol;
+  o.vanna = -dq * pdf1 * d2 * inv_vol;
+  o.volga = o.vega * d1 * d2 * inv_vol;
   const double qq = kBsm ? q : r;
-  o.charm = qq * o.delta - dq * pdf1 * (carry / s - d2 / (2.0 * t));
+  o.charm = qq * o.delta - dq * pdf1 * (carry * inv_s - 0.5 * d2 * inv_sqrt_t * inv_sqrt_t);
   return o;
 }
 

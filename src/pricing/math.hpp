@@ -147,10 +147,44 @@ STRIKE_PRICING_INLINE double log_ratio(double a, double b) noexcept {
   return log(q) + residual / a;
 }
 
-// erfcx(y) = e^(y^2) erfc(y) on Cody's two outer intervals, for y > 0.46875 (smaller y is
-// clamped to 0.46875 by the caller's select).
-STRIKE_PRICING_INLINE double erfcx_tail(double y) noexcept {
-  // 0.46875 < y <= 4: C(y)/D(y)
+// erfcx(y) = e^(y^2) erfc(y), y >= 0, on Cody's three intervals. Each interval is written
+// with a single division (numerator and denominator folded), so the branch-free selection
+// costs three polynomial evaluations and one division.
+
+// |y| <= 0.46875: e^(y^2) (1 - y A(y^2)/B(y^2)) = e^(y^2) (B - y A) / B.
+struct Ratio {
+  double num, den;
+};
+STRIKE_PRICING_INLINE Ratio erfcx_small_ratio(double y) noexcept {
+  const double ysq = y * y;
+  double an = 1.85777706184603153e-1 * ysq;
+  double ad = ysq;
+  an = (an + 3.16112374387056560e00) * ysq;
+  ad = (ad + 2.36012909523441209e01) * ysq;
+  an = (an + 1.13864154151050156e02) * ysq;
+  ad = (ad + 2.44024637934444173e02) * ysq;
+  an = (an + 3.77485237685302021e02) * ysq;
+  ad = (ad + 1.28261652607737228e03) * ysq;
+  an = an + 3.20937758913846947e03;
+  ad = ad + 2.84423683343917062e03;
+  return {(ad - y * an) * (expm1_reduced(ysq) + 1.0), ad};  // ysq <= 0.22: no range reduction
+}
+
+// erf(y)/y for |y| <= 0.46875 (Cody's first interval), as a function of y^2.
+STRIKE_PRICING_INLINE double erf_over_y(double ysq) noexcept {
+  double an = 1.85777706184603153e-1 * ysq;
+  double ad = ysq;
+  an = (an + 3.16112374387056560e00) * ysq;
+  ad = (ad + 2.36012909523441209e01) * ysq;
+  an = (an + 1.13864154151050156e02) * ysq;
+  ad = (ad + 2.44024637934444173e02) * ysq;
+  an = (an + 3.77485237685302021e02) * ysq;
+  ad = (ad + 1.28261652607737228e03) * ysq;
+  return (an + 3.20937758913846947e03) / (ad + 2.84423683343917062e03);
+}
+
+// 0.46875 < y <= 4: C(y)/D(y).
+STRIKE_PRICING_INLINE Ratio erfcx_mid_ratio(double y) noexcept {
   double cn = 2.15311535474403846e-8 * y;
   double cd = y;
   cn = (cn + 5.64188496988670089e-1) * y;
@@ -167,43 +201,58 @@ STRIKE_PRICING_INLINE double erfcx_tail(double y) noexcept {
   cd = (cd + 4.36261909014324716e03) * y;
   cn = (cn + 2.05107837782607147e03) * y;
   cd = (cd + 3.43936767414372164e03) * y;
-  const double mid = (cn + 1.23033935479799725e03) / (cd + 1.23033935480374942e03);
-  // y > 4: (1/sqrt(pi) - w P(w)/Q(w)) / y with w = 1/y^2
-  const double yl = y > 4.0 ? y : 4.0;
-  const double w = 1.0 / (yl * yl);
-  double pn = 1.63153871373020978e-2 * w;
-  double pd = w;
-  pn = (pn + 3.05326634961232344e-1) * w;
-  pd = (pd + 2.56852019228982242e00) * w;
-  pn = (pn + 3.60344899949804439e-1) * w;
-  pd = (pd + 1.87295284992346047e00) * w;
-  pn = (pn + 1.25781726111229246e-1) * w;
-  pd = (pd + 5.27905102951428412e-1) * w;
-  pn = (pn + 1.60837851487422766e-2) * w;
-  pd = (pd + 6.05183413124413191e-2) * w;
-  const double large = (kInvSqrtPi - w * (pn + 6.58749161529837803e-4) / (pd + 2.33520497626869185e-3)) / yl;
-  return y <= 4.0 ? mid : large;
+  return {cn + 1.23033935479799725e03, cd + 1.23033935480374942e03};
 }
 
-// erf(y) / y for |y| <= 0.46875 (Cody's first interval), as a function of y^2.
-STRIKE_PRICING_INLINE double erf_over_y(double ysq) noexcept {
-  double an = 1.85777706184603153e-1 * ysq;
-  double ad = ysq;
-  an = (an + 3.16112374387056560e00) * ysq;
-  ad = (ad + 2.36012909523441209e01) * ysq;
-  an = (an + 1.13864154151050156e02) * ysq;
-  ad = (ad + 2.44024637934444173e02) * ysq;
-  an = (an + 3.77485237685302021e02) * ysq;
-  ad = (ad + 1.28261652607737228e03) * ysq;
-  return (an + 3.20937758913846947e03) / (ad + 2.84423683343917062e03);
+// y > 4: (1/sqrt(pi) - w P(w)/Q(w)) / y with w = 1/y^2. With z = y^2 and the polynomials
+// multiplied through by z^5 this is (z Q~(z)/sqrt(pi) - P~(z)) / (z y Q~(z)), one division.
+// Beyond y = 1e8 the correction is below 5e-17 relative and 1/(y sqrt(pi)) is exact enough.
+STRIKE_PRICING_INLINE Ratio erfcx_large_ratio(double y) noexcept {
+  const bool huge = y > 1e8;
+  const double yc = huge ? 1e8 : y;
+  const double z = yc * yc;
+  // Cody's w P(w)/Q(w) times z^5/z^5: Horner in z, from the w^0 coefficients down to w^5.
+  double pn = 6.58749161529837803e-4;
+  double pd = 2.33520497626869185e-3;
+  pn = pn * z + 1.60837851487422766e-2;
+  pd = pd * z + 6.05183413124413191e-2;
+  pn = pn * z + 1.25781726111229246e-1;
+  pd = pd * z + 5.27905102951428412e-1;
+  pn = pn * z + 3.60344899949804439e-1;
+  pd = pd * z + 1.87295284992346047e00;
+  pn = pn * z + 3.05326634961232344e-1;
+  pd = pd * z + 2.56852019228982242e00;
+  pn = pn * z + 1.63153871373020978e-2;
+  pd = pd * z + 1.0;
+  // w P/Q = pn / (z pd) with pn, pd as built above (degree 5 in z).
+  const Ratio rational{z * pd * kInvSqrtPi - pn, z * pd * yc};
+  return huge ? Ratio{kInvSqrtPi, y} : rational;
 }
 
-// erfcx(y) = e^(y^2) erfc(y) for y >= 0.
+// Branch-free erfcx(y), y >= 0: all three intervals, one division.
 STRIKE_PRICING_INLINE double erfcx(double y) noexcept {
-  const bool is_small = y <= 0.46875;
-  const double ys = is_small ? y : 0.0;
-  const double small = (1.0 - ys * erf_over_y(ys * ys)) * exp(ys * ys);
-  return is_small ? small : erfcx_tail(is_small ? 0.5 : y);
+  const bool is_small = y <= 0.46875, is_mid = y <= 4.0;
+  const Ratio s = erfcx_small_ratio(is_small ? y : 0.0);
+  const Ratio m = erfcx_mid_ratio(is_mid ? y : 4.0);
+  const Ratio l = erfcx_large_ratio(is_mid ? 4.0 : y);
+  const double num = is_small ? s.num : (is_mid ? m.num : l.num);
+  const double den = is_small ? s.den : (is_mid ? m.den : l.den);
+  return num / den;
+}
+
+// The same values with branches, for scalar code (the implied-vol solver): only the interval
+// needed is evaluated, and the operations are the same, so the bits are the same.
+inline double erfcx_branchy(double y) noexcept {
+  const Ratio r = y <= 0.46875 ? erfcx_small_ratio(y) : (y <= 4.0 ? erfcx_mid_ratio(y) : erfcx_large_ratio(y));
+  return r.num / r.den;
+}
+
+// erfcx on Cody's two outer intervals only (y > 0.46875), branch-free.
+STRIKE_PRICING_INLINE double erfcx_tail(double y) noexcept {
+  const bool is_mid = y <= 4.0;
+  const Ratio m = erfcx_mid_ratio(is_mid ? y : 4.0);
+  const Ratio l = erfcx_large_ratio(is_mid ? 4.0 : y);
+  return (is_mid ? m.num : l.num) / (is_mid ? m.den : l.den);
 }
 
 // Standard normal density.
@@ -220,6 +269,15 @@ STRIKE_PRICING_INLINE double norm_cdf(double z) noexcept {
   const double q = 0.5 * exp_minus_half_square(z) * erfcx_tail(yt);
   const double tail = z < 0 ? q : 1.0 - q;
   return y <= 0.46875 ? central : tail;
+}
+
+// norm_cdf with branches (scalar code): same operations, same bits.
+inline double norm_cdf_branchy(double z) noexcept {
+  const double y = (z < 0 ? -z : z) * kInvSqrt2;
+  if (y <= 0.46875) return 0.5 + (0.5 * kInvSqrt2) * z * erf_over_y(y * y);
+  const Ratio r = y <= 4.0 ? erfcx_mid_ratio(y) : erfcx_large_ratio(y);
+  const double q = 0.5 * exp_minus_half_square(z) * (r.num / r.den);
+  return z < 0 ? q : 1.0 - q;
 }
 
 }  // namespace strike::pricing::math
