@@ -21,9 +21,12 @@ double SviParams::d2w(double k) const noexcept {
   return b * sigma * sigma / (r * r * r);
 }
 double SviParams::durrleman_g(double k) const noexcept {
-  const double w = total_variance(k), w1 = dw(k), w2 = d2w(k);
-  const double t = 1.0 - k * w1 / (2.0 * w);
-  return t * t - w1 * w1 / 4.0 * (1.0 / w + 0.25) + w2 / 2.0;
+  // w, w', w'' from one square root: r = sqrt((k-m)^2 + sigma^2).
+  const double d = k - m, r = std::sqrt(d * d + sigma * sigma), inv_r = 1.0 / r;
+  const double w = a + b * (rho * d + r), w1 = b * (rho + d * inv_r), w2 = b * sigma * sigma * inv_r * inv_r * inv_r;
+  const double inv_w = 1.0 / w;
+  const double t = 1.0 - 0.5 * k * w1 * inv_w;
+  return t * t - 0.25 * w1 * w1 * (inv_w + 0.25) + 0.5 * w2;
 }
 bool SviParams::satisfies_constraints() const noexcept {
   return b >= 0 && std::fabs(rho) < 1 && sigma > 0 && a + b * sigma * std::sqrt(1 - rho * rho) >= 0 &&
@@ -49,9 +52,7 @@ ArbitrageCheck check_butterfly(const SviParams& p) noexcept {
 
 namespace {
 
-constexpr int kDim = 5;
-using Vec = std::array<double, kDim>;
-constexpr int kPenaltyGrid = 61;
+constexpr int kPenaltyGrid = 41;
 
 // Penalty grid over [-2.5, 2.5], sinh-spaced: dense near the money (step ~0.01) where short
 // expiries put all their curvature, sparse in the wings.
@@ -61,104 +62,197 @@ double penalty_k(int i) {
   return kGridHalfWidth * 0.5 * (e - 1.0 / e) / sinh4;
 }
 
-double tanh_(double x) { return 1.0 - 2.0 / (math::exp(2.0 * x) + 1.0); }
+// Zeliade's quasi-explicit reduction (De Marco & Martini, 2009): for fixed (m, sigma), raw SVI
+// is linear in (a, d, c) = (a, rho b sigma, b sigma): w = a + d y + c sqrt(y^2 + 1) with
+// y = (k - m)/sigma. The constraints become c >= 0, |d| <= c, c + |d| <= 2 sigma (Lee) and
+// a >= -sqrt(c^2 - d^2) (w >= 0). The inner problem is a weighted linear least squares on that
+// polytope, solved exactly by checking the interior, the faces and the vertices.
+struct Sums {
+  // Weighted moments of the basis (1, y, z) and of the target W.
+  double s11 = 0, s1y = 0, s1z = 0, syy = 0, syz = 0, szz = 0, s1w = 0, syw = 0, szw = 0, sww = 0;
+};
 
-// Unconstrained u -> SVI parameters that satisfy every constraint by construction.
-SviParams decode(const Vec& u, double w_scale) {
-  SviParams p;
-  p.rho = tanh_(std::clamp(u[1], -6.0, 6.0)) * (1 - 1e-9);
-  p.b = 2.0 / (1.0 + std::fabs(p.rho)) / (1.0 + math::exp(-std::clamp(u[0], -40.0, 40.0)));  // Lee: b(1+|rho|) < 2
-  p.sigma = math::exp(std::clamp(u[2], -12.0, 3.0));
-  p.m = u[3];
-  p.a = -p.b * p.sigma * std::sqrt(1 - p.rho * p.rho) + w_scale * math::exp(std::clamp(u[4], -40.0, 5.0));
-  return p;
+struct Adc {
+  double a, d, c;
+};
+
+double sse(const Sums& m, const Adc& p) {
+  const double a = p.a, d = p.d, c = p.c;
+  return m.sww - 2 * (a * m.s1w + d * m.syw + c * m.szw) + a * a * m.s11 + d * d * m.syy + c * c * m.szz +
+         2 * (a * d * m.s1y + a * c * m.s1z + d * c * m.syz);
 }
 
-struct Objective {
+// Least squares of W ~ a + alpha u where u = beta_y y + beta_z z (+ offset_z z fixed):
+// returns (a, alpha). Used for every face: u and the fixed part are linear in y and z.
+struct Line {
+  double a, alpha;
+};
+Line fit_line(const Sums& m, double by, double bz, double oz) {
+  // target T = W - oz z ; basis (1, u)
+  const double s1u = by * m.s1y + bz * m.s1z;
+  const double suu = by * by * m.syy + 2 * by * bz * m.syz + bz * bz * m.szz;
+  const double s1t = m.s1w - oz * m.s1z;
+  const double sut = by * m.syw + bz * m.szw - oz * (by * m.syz + bz * m.szz);
+  const double det = m.s11 * suu - s1u * s1u;
+  if (!(std::fabs(det) > 1e-300)) return {s1t / m.s11, 0.0};
+  return {(suu * s1t - s1u * sut) / det, (m.s11 * sut - s1u * s1t) / det};
+}
+
+Adc solve_inner(const Sums& m, double sigma) {
+  Adc best{m.s1w / m.s11, 0, 0};  // c = d = 0
+  double best_sse = sse(m, best);
+  auto consider = [&](const Adc& p) {
+    const bool feasible = p.c >= 0 && std::fabs(p.d) <= p.c * (1 + 1e-12) && p.c + std::fabs(p.d) <= 2 * sigma * (1 + 1e-12);
+    if (!feasible) return;
+    const double e = sse(m, p);
+    if (e < best_sse) {
+      best_sse = e;
+      best = p;
+    }
+  };
+  // Interior: the 3x3 normal equations (Cramer).
+  const double A[3][3] = {{m.s11, m.s1y, m.s1z}, {m.s1y, m.syy, m.syz}, {m.s1z, m.syz, m.szz}};
+  const double r[3] = {m.s1w, m.syw, m.szw};
+  auto det3 = [](const double M[3][3]) {
+    return M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+           M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
+  };
+  const double det = det3(A);
+  if (std::fabs(det) > 1e-300) {
+    double sol[3];
+    for (int j = 0; j < 3; ++j) {
+      double B[3][3];
+      for (int i = 0; i < 3; ++i)
+        for (int k = 0; k < 3; ++k) B[i][k] = k == j ? r[i] : A[i][k];
+      sol[j] = det3(B) / det;
+    }
+    consider({sol[0], sol[1], sol[2]});
+  }
+  // Faces d = +-c: w = a + c (z +- y).
+  for (double s : {1.0, -1.0}) {
+    const Line l = fit_line(m, s, 1.0, 0.0);
+    consider({l.a, s * l.alpha, l.alpha});
+  }
+  // Faces c = 2 sigma - |d|: w = a + d (y -+ z) + 2 sigma z.
+  for (double s : {1.0, -1.0}) {
+    const Line l = fit_line(m, 1.0, -s, 2 * sigma);
+    consider({l.a, l.alpha, 2 * sigma - s * l.alpha});
+  }
+  // Vertices (c, d) = (sigma, +-sigma), (2 sigma, 0): only a is free.
+  for (const auto& [c, d] : {std::pair{sigma, sigma}, std::pair{sigma, -sigma}, std::pair{2 * sigma, 0.0}}) {
+    const double a = (m.s1w - d * m.s1y - c * m.s1z) / m.s11;
+    consider({a, d, c});
+  }
+  // w >= 0: a >= -sqrt(c^2 - d^2).
+  best.a = std::max(best.a, -std::sqrt(std::max(best.c * best.c - best.d * best.d, 0.0)));
+  return best;
+}
+
+SviParams to_params(const Adc& p, double m, double sigma) {
+  SviParams q;
+  q.m = m;
+  q.sigma = sigma;
+  q.b = p.c / sigma;
+  q.rho = p.c > 0 ? std::clamp(p.d / p.c, -1 + 1e-12, 1 - 1e-12) : 0.0;
+  q.b = std::min(q.b, 2.0 / (1.0 + std::fabs(q.rho)));  // Lee, after the rho clamp
+  q.a = std::max(p.a, -q.b * q.sigma * std::sqrt(1 - q.rho * q.rho));
+  return q;
+}
+
+struct Outer {
   std::span<const SmilePoint> points;
-  double expiry, w_scale, weight_sum;
+  double expiry, w_scale;
   const SviSlice* shorter;
 
-  double operator()(const Vec& u) const {
-    const SviParams p = decode(u, w_scale);
-    double sse = 0;
+  SviParams params(double m, double log_sigma) const {
+    const double sigma = math::exp(std::clamp(log_sigma, -9.0, 2.0));
+    Sums s;
+    for (const SmilePoint& p : points) {
+      const double y = (p.k - m) / sigma, z = std::sqrt(y * y + 1);
+      const double wt = p.weight / (4 * p.iv * p.iv * expiry * expiry);  // dw -> d(iv): 1/(2 iv T)
+      const double target = p.iv * p.iv * expiry;
+      s.s11 += wt;
+      s.s1y += wt * y;
+      s.s1z += wt * z;
+      s.syy += wt * y * y;
+      s.syz += wt * y * z;
+      s.szz += wt * z * z;
+      s.s1w += wt * target;
+      s.syw += wt * y * target;
+      s.szw += wt * z * target;
+      s.sww += wt * target * target;
+    }
+    return to_params(solve_inner(s, sigma), m, sigma);
+  }
+
+  double operator()(double m, double log_sigma) const {
+    const SviParams p = params(m, log_sigma);
+    double err = 0, wsum = 0;
     for (const SmilePoint& pt : points) {
-      const double iv = std::sqrt(std::max(p.total_variance(pt.k), 0.0) / expiry);
-      const double r = (iv - pt.iv) * 100.0;  // vol points
-      sse += pt.weight * r * r;
+      const double r = (std::sqrt(std::max(p.total_variance(pt.k), 0.0) / expiry) - pt.iv) * 100.0;
+      err += pt.weight * r * r;
+      wsum += pt.weight;
     }
     double penalty = 0;
     for (int i = 0; i < kPenaltyGrid; ++i) {
       const double k = penalty_k(i);
       const double g = p.durrleman_g(k);
-      if (g < 1e-4) penalty += 1e3 * (1e-4 - g) * (1e-4 - g) * 1e4;
+      if (g < 1e-4) penalty += 1e7 * (1e-4 - g) * (1e-4 - g);
       if (shorter) {
-        const double gap = p.total_variance(k) - shorter->params.total_variance(k);
-        const double need = 1e-6 * w_scale;
-        if (gap < need) penalty += 1e4 * ((need - gap) / w_scale) * ((need - gap) / w_scale) * 1e4;
+        const double gap = (p.total_variance(k) - shorter->params.total_variance(k)) / w_scale;
+        if (gap < 1e-6) penalty += 1e8 * (1e-6 - gap) * (1e-6 - gap);
       }
     }
-    return sse / weight_sum + penalty;
+    return err / wsum + penalty;
   }
 };
 
-// Deterministic Nelder-Mead (standard coefficients), from a start and a per-axis step.
-Vec nelder_mead(const Objective& f, Vec start, const Vec& step, int max_iter, double& best_value) {
-  std::array<Vec, kDim + 1> x;
-  std::array<double, kDim + 1> fx;
-  x[0] = start;
-  for (int i = 0; i < kDim; ++i) {
-    x[i + 1] = start;
-    x[i + 1][i] += step[i];
-  }
-  for (int i = 0; i <= kDim; ++i) fx[i] = f(x[i]);
+// Deterministic Nelder-Mead in two dimensions (standard coefficients).
+std::array<double, 2> nelder_mead_2d(const Outer& f, std::array<double, 2> start, std::array<double, 2> step,
+                                     int max_iter, double& best_value) {
+  std::array<std::array<double, 2>, 3> x{start, start, start};
+  x[1][0] += step[0];
+  x[2][1] += step[1];
+  std::array<double, 3> fx;
+  for (int i = 0; i < 3; ++i) fx[i] = f(x[i][0], x[i][1]);
   for (int iter = 0; iter < max_iter; ++iter) {
-    std::array<int, kDim + 1> order;
-    for (int i = 0; i <= kDim; ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](int i, int j) { return fx[i] < fx[j] || (fx[i] == fx[j] && i < j); });
-    const int best = order[0], worst = order[kDim], second = order[kDim - 1];
-    if (fx[worst] - fx[best] <= 1e-12 * (1 + fx[best])) break;
-    Vec centroid{};
-    for (int i = 0; i <= kDim; ++i)
-      if (i != worst)
-        for (int d = 0; d < kDim; ++d) centroid[d] += x[i][d] / kDim;
-    auto along = [&](double t) {
-      Vec v;
-      for (int d = 0; d < kDim; ++d) v[d] = centroid[d] + t * (x[worst][d] - centroid[d]);
-      return v;
-    };
-    const Vec r = along(-1.0);
-    const double fr = f(r);
-    if (fr < fx[best]) {
-      const Vec e = along(-2.0);
-      const double fe = f(e);
+    std::array<int, 3> o{0, 1, 2};
+    std::sort(o.begin(), o.end(), [&](int i, int j) { return fx[i] < fx[j] || (fx[i] == fx[j] && i < j); });
+    const int b = o[0], s = o[1], w = o[2];
+    if (fx[w] - fx[b] <= 1e-10 * (1 + fx[b]) && std::fabs(x[w][0] - x[b][0]) + std::fabs(x[w][1] - x[b][1]) < 1e-7) break;
+    const std::array<double, 2> c{(x[b][0] + x[s][0]) / 2, (x[b][1] + x[s][1]) / 2};
+    auto along = [&](double t) { return std::array<double, 2>{c[0] + t * (x[w][0] - c[0]), c[1] + t * (x[w][1] - c[1])}; };
+    const auto r = along(-1.0);
+    const double fr = f(r[0], r[1]);
+    if (fr < fx[b]) {
+      const auto e = along(-2.0);
+      const double fe = f(e[0], e[1]);
       if (fe < fr) {
-        x[worst] = e;
-        fx[worst] = fe;
+        x[w] = e;
+        fx[w] = fe;
       } else {
-        x[worst] = r;
-        fx[worst] = fr;
+        x[w] = r;
+        fx[w] = fr;
       }
-    } else if (fr < fx[second]) {
-      x[worst] = r;
-      fx[worst] = fr;
+    } else if (fr < fx[s]) {
+      x[w] = r;
+      fx[w] = fr;
     } else {
-      const Vec c = fr < fx[worst] ? along(-0.5) : along(0.5);
-      const double fc = f(c);
-      if (fc < std::min(fr, fx[worst])) {
-        x[worst] = c;
-        fx[worst] = fc;
-      } else {  // shrink toward the best
-        for (int i = 0; i <= kDim; ++i) {
-          if (i == best) continue;
-          for (int d = 0; d < kDim; ++d) x[i][d] = x[best][d] + 0.5 * (x[i][d] - x[best][d]);
-          fx[i] = f(x[i]);
+      const auto cc = fr < fx[w] ? along(-0.5) : along(0.5);
+      const double fc = f(cc[0], cc[1]);
+      if (fc < std::min(fr, fx[w])) {
+        x[w] = cc;
+        fx[w] = fc;
+      } else {
+        for (int i : {s, w}) {
+          x[i] = {x[b][0] + 0.5 * (x[i][0] - x[b][0]), x[b][1] + 0.5 * (x[i][1] - x[b][1])};
+          fx[i] = f(x[i][0], x[i][1]);
         }
       }
     }
   }
   int best = 0;
-  for (int i = 1; i <= kDim; ++i)
+  for (int i = 1; i < 3; ++i)
     if (fx[i] < fx[best]) best = i;
   best_value = fx[best];
   return x[best];
@@ -168,7 +262,7 @@ Vec nelder_mead(const Objective& f, Vec start, const Vec& step, int max_iter, do
 
 Result<SviSlice, Errc> fit_svi(std::span<const SmilePoint> points, double expiry, const SviSlice* shorter) {
   if (!(expiry > 0) || points.size() < 5) return fail(Errc::pricing_fit_failed);
-  double weight_sum = 0, w_atm = 0, best_abs_k = INFINITY, k_lo = INFINITY, k_hi = -INFINITY;
+  double weight_sum = 0, w_atm = 0, best_abs_k = INFINITY, k_min_iv = 0, min_iv = INFINITY;
   for (const SmilePoint& p : points) {
     if (!(p.weight > 0) || !(p.iv > 0) || !std::isfinite(p.k) || !std::isfinite(p.iv))
       return fail(Errc::pricing_fit_failed);
@@ -177,49 +271,46 @@ Result<SviSlice, Errc> fit_svi(std::span<const SmilePoint> points, double expiry
       best_abs_k = std::fabs(p.k);
       w_atm = p.iv * p.iv * expiry;
     }
-    k_lo = std::min(k_lo, p.k);
-    k_hi = std::max(k_hi, p.k);
-  }
-  const Objective f{points, expiry, w_atm, weight_sum, shorter};
-  // Fixed starts (no RNG): skew down, flat, skew up; then a restart from the best.
-  const double b_starts[] = {0.05, 0.2};
-  const double rho_starts[] = {-0.4, 0.0, 0.4};
-  Vec best_u{};
-  double best_value = INFINITY;
-  const Vec step{1.0, 0.5, 0.7, 0.1, 0.5};
-  for (double b0 : b_starts) {
-    for (double rho0 : rho_starts) {
-      // u0 = logit(b (1 + |rho|) / 2), u1 = atanh(rho), a chosen so that w(0) ~ w_atm.
-      const double frac = std::clamp(b0 * (1 + std::fabs(rho0)) / 2, 1e-6, 1 - 1e-6);
-      const double sigma0 = 0.1;
-      const double a_min = -b0 * sigma0 * std::sqrt(1 - rho0 * rho0);
-      const double a0 = w_atm - b0 * sigma0;  // w(m = 0) = a + b sigma
-      const Vec start{math::log(frac / (1 - frac)), 0.5 * math::log((1 + rho0) / (1 - rho0)), math::log(sigma0), 0.0,
-                      math::log(std::max(a0 - a_min, 1e-3 * w_atm) / w_atm)};
-      double value = 0;
-      const Vec u = nelder_mead(f, start, step, 600, value);
-      if (value < best_value) {
-        best_value = value;
-        best_u = u;
-      }
+    if (p.iv < min_iv) {
+      min_iv = p.iv;
+      k_min_iv = p.k;
     }
   }
-  double value = 0;
-  best_u = nelder_mead(f, best_u, Vec{0.2, 0.1, 0.1, 0.02, 0.1}, 800, value);
+  const Outer f{points, expiry, w_atm, shorter};
+  // Fixed starts (no RNG): the vertex at the money and at the smile's minimum, narrow and wide.
+  std::array<double, 2> best{0, math::log(0.1)};
+  double best_value = INFINITY;
+  for (double m0 : {0.0, k_min_iv})
+    for (double s0 : {0.05, 0.3}) {
+      double value = 0;
+      const auto x = nelder_mead_2d(f, {m0, math::log(s0)}, {0.1, 0.5}, 200, value);
+      if (value < best_value) {
+        best_value = value;
+        best = x;
+      }
+    }
 
   SviSlice s;
   s.expiry = expiry;
-  s.params = decode(best_u, w_atm);
+  s.params = f.params(best[0], best[1]);
+  // Calendar repair: if the fine grid still finds w below the shorter expiry's anywhere, lift
+  // the slice by the largest deficit (raising a keeps every other constraint).
+  if (shorter) {
+    double deficit = 0;
+    for (int i = 0; i <= kGridSteps; ++i) {
+      const double k = -kGridHalfWidth + 2 * kGridHalfWidth * i / kGridSteps;
+      deficit = std::max(deficit, shorter->params.total_variance(k) - s.params.total_variance(k));
+    }
+    if (deficit > 0) s.params.a += deficit * (1 + 1e-9) + 1e-15;
+  }
   s.points = points.size();
-  double sse = 0;
+  double sse_iv = 0;
   for (const SmilePoint& p : points) {
     const double r = (s.iv(p.k) - p.iv) * 100.0;
-    sse += p.weight * r * r;
+    sse_iv += p.weight * r * r;
   }
-  s.rmse_vol_points = std::sqrt(sse / weight_sum);
+  s.rmse_vol_points = std::sqrt(sse_iv / weight_sum);
   s.butterfly = check_butterfly(s.params);
-  (void)k_lo;
-  (void)k_hi;
   return s;
 }
 
