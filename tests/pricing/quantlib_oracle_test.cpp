@@ -13,6 +13,7 @@
 #include <random>
 
 #include "pricing/black.hpp"
+#include "pricing/implied_vol.hpp"
 #include "quad_reference.hpp"
 
 namespace strike::pricing {
@@ -111,6 +112,48 @@ TEST(QuantLibOracle, PricesAndGreeksAgreeWhereQuantLibIsAccurate) {
     std::printf("%-50s compared with QuantLib %6d (QuantLib inaccurate %6d): max rel diff %.2e; max rel err vs quad %.2e\n",
                 s.name, s.compared, s.ql_inaccurate, s.max_vs_ql, s.max_vs_quad);
   for (int j = 0; j < 6; ++j) EXPECT_GT(st[j].compared, kCases / 4) << st[j].name;
+}
+
+TEST(QuantLibOracle, ImpliedVolRoundTripsOnTheSameCasesIncludingWhereQuantLibFails) {
+  // Same seed and domain. For each option: its kernel price -> our implied vol -> compare with
+  // the input vol to within 10x the attainable precision, 10 eps (sigma + price/vega); QuantLib's
+  // blackFormulaImpliedStdDev (accuracy 1e-12, 100 iterations) on the same price for contrast.
+  std::mt19937_64 rng(kSeed);
+  int solved = 0, unidentifiable = 0, ql_failed = 0, ql_compared = 0;
+  double worst = 0, ql_worst = 0;
+  for (int i = 0; i < kCases; ++i) {
+    const OptionSpec o = random_option(rng);
+    const Greeks g = evaluate(o).value();
+    const auto iv = implied_vol(o, g.price);
+    if (!iv.ok()) {
+      ASSERT_EQ(iv.error(), Errc::pricing_not_identifiable) << "case " << i;
+      ++unidentifiable;
+      continue;
+    }
+    ++solved;
+    const double attainable = 2.220446049250313e-16 * (o.vol + g.price / g.vega);
+    const double err = std::fabs(iv.value() - o.vol);
+    worst = std::max(worst, err / attainable);
+    ASSERT_LE(err, 10 * attainable) << "case " << i << " vol " << o.vol << " price " << g.price;
+    if (i % 4 != 0) continue;  // QuantLib's solver is slow and throws: a quarter of the cases is enough contrast
+    ++ql_compared;
+    const double f = forward_of(o), df = std::exp(-o.rate * o.expiry);
+    try {
+      const double ql = QuantLib::blackFormulaImpliedStdDev(
+                            o.type == OptionType::call ? QuantLib::Option::Call : QuantLib::Option::Put, o.strike, f,
+                            g.price, df, 0.0, QuantLib::Null<QuantLib::Real>(), 1e-12, 100) /
+                        std::sqrt(o.expiry);
+      const double e = std::fabs(ql - o.vol);
+      if (e > 1e-6 * o.vol) ++ql_failed;
+      ql_worst = std::max(ql_worst, e);
+    } catch (const std::exception&) {
+      ++ql_failed;
+    }
+  }
+  std::printf("ours: %d solved (worst %.2f x eps (sigma + price/vega)), %d not identifiable; QuantLib: %d of %d "
+              "threw or were off by > 1e-6 relative (worst finite error %.3g)\n",
+              solved, worst, unidentifiable, ql_failed, ql_compared, ql_worst);
+  EXPECT_GT(solved, kCases * 3 / 4);
 }
 
 }  // namespace
