@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <iomanip>
 #include <limits>
 #include <random>
 #include <vector>
@@ -74,7 +75,9 @@ TEST(Batch, EveryIsaPathMatchesTheScalarApiBitForBit) {
         }
         const double want[9] = {g->price, g->delta, g->gamma, g->vega, g->theta, g->rho, g->vanna, g->volga, g->charm};
         for (int j = 0; j < 9; ++j)
-          ASSERT_EQ(bits(out.v[j][i]), bits(want[j])) << to_string(isa) << " row " << i << " output " << j;
+          ASSERT_EQ(bits(out.v[j][i]), bits(want[j]))
+              << to_string(isa) << " row " << i << " output " << j << std::setprecision(17) << " S=" << o.underlying
+              << " K=" << o.strike << " T=" << o.expiry << " vol=" << o.vol << " r=" << o.rate << " q=" << o.dividend;
       }
     }
   }
