@@ -100,21 +100,13 @@ double rational_cubic_interpolation(double x, double x_l, double x_r, double y_l
   return y_r * t + y_l * (1 - t);  // linear, without over- or underflow
 }
 
-double control_parameter_to_fit_second_derivative_at_left_side(double x_l, double x_r, double y_l, double y_r,
-                                                                double d_l, double d_r, double second_derivative_l) {
-  const double h = x_r - x_l, numerator = 0.5 * h * second_derivative_l + (d_r - d_l);
+// The control parameter r that makes the interpolant's second derivative match at the left
+// (or right) end; Delbourgo & Gregory's formula, clamped when the denominator vanishes.
+double control_parameter_to_fit_second_derivative(double x_l, double x_r, double y_l, double y_r, double d_l,
+                                                  double d_r, double second_derivative, bool left_side) {
+  const double h = x_r - x_l, numerator = 0.5 * h * second_derivative + (d_r - d_l);
   if (is_zero(numerator)) return 0;
-  const double denominator = (y_r - y_l) / h - d_l;
-  if (is_zero(denominator))
-    return numerator > 0 ? kMaximumRationalCubicControlParameter : kMinimumRationalCubicControlParameter;
-  return numerator / denominator;
-}
-
-double control_parameter_to_fit_second_derivative_at_right_side(double x_l, double x_r, double y_l, double y_r,
-                                                                 double d_l, double d_r, double second_derivative_r) {
-  const double h = x_r - x_l, numerator = 0.5 * h * second_derivative_r + (d_r - d_l);
-  if (is_zero(numerator)) return 0;
-  const double denominator = d_r - (y_r - y_l) / h;
+  const double denominator = left_side ? (y_r - y_l) / h - d_l : d_r - (y_r - y_l) / h;
   if (is_zero(denominator))
     return numerator > 0 ? kMaximumRationalCubicControlParameter : kMinimumRationalCubicControlParameter;
   return numerator / denominator;
@@ -142,22 +134,21 @@ double minimum_rational_cubic_control_parameter(double d_l, double d_r, double s
   return std::max(kMinimumRationalCubicControlParameter, std::max(r1, r2));
 }
 
-double convex_control_parameter_left(double x_l, double x_r, double y_l, double y_r, double d_l, double d_r,
-                                     double second_derivative_l, bool prefer_shape_preservation) {
+double convex_control_parameter(double x_l, double x_r, double y_l, double y_r, double d_l, double d_r,
+                                double second_derivative, bool prefer_shape_preservation, bool left_side) {
   const double r =
-      control_parameter_to_fit_second_derivative_at_left_side(x_l, x_r, y_l, y_r, d_l, d_r, second_derivative_l);
+      control_parameter_to_fit_second_derivative(x_l, x_r, y_l, y_r, d_l, d_r, second_derivative, left_side);
   const double r_min =
       minimum_rational_cubic_control_parameter(d_l, d_r, (y_r - y_l) / (x_r - x_l), prefer_shape_preservation);
   return std::max(r, r_min);
 }
-
+double convex_control_parameter_left(double x_l, double x_r, double y_l, double y_r, double d_l, double d_r,
+                                     double second_derivative_l, bool prefer_shape_preservation) {
+  return convex_control_parameter(x_l, x_r, y_l, y_r, d_l, d_r, second_derivative_l, prefer_shape_preservation, true);
+}
 double convex_control_parameter_right(double x_l, double x_r, double y_l, double y_r, double d_l, double d_r,
                                       double second_derivative_r, bool prefer_shape_preservation) {
-  const double r =
-      control_parameter_to_fit_second_derivative_at_right_side(x_l, x_r, y_l, y_r, d_l, d_r, second_derivative_r);
-  const double r_min =
-      minimum_rational_cubic_control_parameter(d_l, d_r, (y_r - y_l) / (x_r - x_l), prefer_shape_preservation);
-  return std::max(r, r_min);
+  return convex_control_parameter(x_l, x_r, y_l, y_r, d_l, d_r, second_derivative_r, prefer_shape_preservation, false);
 }
 
 // ---- normalised Black function

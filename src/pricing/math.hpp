@@ -147,8 +147,8 @@ STRIKE_PRICING_INLINE double log_ratio(double a, double b) noexcept {
 struct Ratio {
   double num, den;
 };
-STRIKE_PRICING_INLINE Ratio erfcx_small_ratio(double y) noexcept {
-  const double ysq = y * y;
+// Cody's first-interval rational, erf(y)/y = A(y^2)/B(y^2), as numerator and denominator.
+STRIKE_PRICING_INLINE Ratio erf_ab(double ysq) noexcept {
   double an = 1.85777706184603153e-1 * ysq;
   double ad = ysq;
   an = (an + 3.16112374387056560e00) * ysq;
@@ -157,22 +157,19 @@ STRIKE_PRICING_INLINE Ratio erfcx_small_ratio(double y) noexcept {
   ad = (ad + 2.44024637934444173e02) * ysq;
   an = (an + 3.77485237685302021e02) * ysq;
   ad = (ad + 1.28261652607737228e03) * ysq;
-  an = an + 3.20937758913846947e03;
-  ad = ad + 2.84423683343917062e03;
-  return {(ad - y * an) * (expm1_reduced(ysq) + 1.0), ad};  // ysq <= 0.22: no range reduction
+  return {an + 3.20937758913846947e03, ad + 2.84423683343917062e03};
+}
+
+STRIKE_PRICING_INLINE Ratio erfcx_small_ratio(double y) noexcept {
+  const double ysq = y * y;
+  const Ratio ab = erf_ab(ysq);
+  return {(ab.den - y * ab.num) * (expm1_reduced(ysq) + 1.0), ab.den};  // ysq <= 0.22: no range reduction
 }
 
 // erf(y)/y for |y| <= 0.46875 (Cody's first interval), as a function of y^2.
 STRIKE_PRICING_INLINE double erf_over_y(double ysq) noexcept {
-  double an = 1.85777706184603153e-1 * ysq;
-  double ad = ysq;
-  an = (an + 3.16112374387056560e00) * ysq;
-  ad = (ad + 2.36012909523441209e01) * ysq;
-  an = (an + 1.13864154151050156e02) * ysq;
-  ad = (ad + 2.44024637934444173e02) * ysq;
-  an = (an + 3.77485237685302021e02) * ysq;
-  ad = (ad + 1.28261652607737228e03) * ysq;
-  return (an + 3.20937758913846947e03) / (ad + 2.84423683343917062e03);
+  const Ratio ab = erf_ab(ysq);
+  return ab.num / ab.den;
 }
 
 // 0.46875 < y <= 4: C(y)/D(y).
