@@ -1,13 +1,14 @@
 // Elementary functions for pricing, written once in plain IEEE double arithmetic (+, -, *, /,
 // sqrt and bit operations only; no libm call, no table lookup, no FMA: the pricing targets are
-// compiled with -ffp-contract=off). Every function is branch-free, so GCC vectorises loops that
-// call it at any ISA level, and the result is bit-identical whether a value is computed by the
-// scalar API, the SSE4.2 fallback, the AVX2 kernel or the AVX-512 kernel: correctly rounded
-// operations give the same bits at every vector width.
+// compiled with -ffp-contract=off). The functions are branch-free (selects, not jumps), so GCC
+// vectorises loops that call them at any ISA level, and the result is bit-identical whether a
+// value is computed by the scalar API, the SSE4.2 fallback, the AVX2 kernel or the AVX-512
+// kernel: correctly rounded operations give the same bits at every vector width. The *_branchy
+// forms, for scalar callers, evaluate only the interval needed with the same operations.
 //
-// Accuracy (measured against __float128 references in tests/pricing/math_test.cpp): exp and
-// log within 2 ulp; erfcx within 4 ulp; norm_cdf within a few ulp relative in the lower tail
-// (down to ~-37.5, where it underflows) and a few ulp absolute in the upper tail.
+// Accuracy (measured against __float128 references in tests/pricing/math_test.cpp): exp, log and
+// log_ratio within 1 ulp, expm1 within 2, erfcx within 4, norm_cdf within 4 ulp relative in the
+// lower tail (down to ~-37.5, where it underflows) and absolute in the upper tail.
 //
 // The erfcx rationals are W. J. Cody's ("Rational Chebyshev approximations for the error
 // function", Math. Comp. 23, 1969), the ones Jäckel's "Let's Be Rational" builds on.
@@ -21,20 +22,15 @@
 
 namespace strike::pricing::math {
 
-inline constexpr double kPi = 3.141592653589793238462643383279502884;
 inline constexpr double kSqrt2 = 1.414213562373095048801688724209698079;
 inline constexpr double kInvSqrt2 = 0.707106781186547524400844362104849039;
-inline constexpr double kSqrtPi = 1.772453850905516027298167483341145183;
 inline constexpr double kInvSqrtPi = 0.564189583547756286948079451560772586;
-inline constexpr double kSqrt2Pi = 2.506628274631000502415765284811045253;
 inline constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
 inline constexpr double kSqrtPiOver2 = 1.253314137315500251207882642405522627;
-inline constexpr double kLn2 = 0.693147180559945309417232121458176568;
 // ln 2 split so that n * kLn2Hi is exact for |n| < 2^11.
 inline constexpr double kLn2Hi = 6.93147180369123816490e-01;
 inline constexpr double kLn2Lo = 1.90821492927058770002e-10;
 inline constexpr double kLog2e = 1.442695040888963407359924681001892137;
-inline constexpr double kEpsilon = 2.220446049250313080847263336181640625e-16;
 
 namespace detail {
 
@@ -42,8 +38,6 @@ namespace detail {
 // mantissa bits, in a way that vectorises without a double -> int64 conversion (AVX2 has none).
 inline constexpr double kRoundMagic = 6755399441055744.0;
 inline constexpr std::uint64_t kRoundMagicBits = 0x4338000000000000ULL;
-
-STRIKE_PRICING_INLINE double select(bool c, double a, double b) noexcept { return c ? a : b; }
 
 // 2^n for an integer-valued double n in [-1022, 1023].
 STRIKE_PRICING_INLINE double pow2i(double n) noexcept {
