@@ -15,6 +15,9 @@ void add_version_command(CLI::App& root, int& exit_code);
 void add_instruments_command(CLI::App& root, int& exit_code);
 void add_exec_command(CLI::App& root, int& exit_code);
 void add_replay_command(CLI::App& root, int& exit_code);
+void add_audit_command(CLI::App& root, int& exit_code);
 void add_journal_command(CLI::App& root, int& exit_code);
+void add_price_command(CLI::App& root, int& exit_code);
+void add_surface_command(CLI::App& root, int& exit_code);
 
 }  // namespace strike::app

@@ -13,7 +13,10 @@ int main(int argc, char** argv) {
   strike::app::add_instruments_command(root, exit_code);
   strike::app::add_exec_command(root, exit_code);
   strike::app::add_replay_command(root, exit_code);
+  strike::app::add_audit_command(root, exit_code);
   strike::app::add_journal_command(root, exit_code);
+  strike::app::add_price_command(root, exit_code);
+  strike::app::add_surface_command(root, exit_code);
 
   try {
     root.parse(argc, argv);

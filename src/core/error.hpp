@@ -36,7 +36,17 @@ namespace strike {
   X(duplicate_currency, 209, "currency defined twice")
 
 // pricing: 3xx
-#define STRIKE_ERRORS_PRICING(X)
+#define STRIKE_ERRORS_PRICING(X) \
+  X(pricing_invalid_input, 300, "option inputs must be finite, with positive underlying, strike and volatility") \
+  X(pricing_nan_input, 301, "an option input is NaN") \
+  X(pricing_zero_time, 302, "time to expiry is zero or negative") \
+  X(pricing_below_intrinsic, 303, "price is below the intrinsic value") \
+  X(pricing_above_bound, 304, "price is at or above the upper bound of the option") \
+  X(pricing_not_identifiable, 305, "price has no time value that determines a volatility") \
+  X(pricing_csv_header, 310, "CSV header lacks a required column or repeats one") \
+  X(pricing_csv_field, 311, "CSV field is not a valid number or option type") \
+  X(pricing_csv_columns, 312, "CSV row has a different number of fields than the header") \
+  X(pricing_fit_failed, 320, "not enough valid points to fit a volatility smile")
 
 // order book: 4xx
 #define STRIKE_ERRORS_BOOK(X) \

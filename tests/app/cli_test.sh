@@ -40,6 +40,20 @@ grep -q '0 records' "$tmp/out" || { echo "FAIL: journal verify output"; failures
 expect 0 "journal dump of an empty data directory" -- journal dump --data-dir "$tmp/data"
 expect 2 "journal verify without --data-dir is a usage error" -- journal verify
 expect 2 "journal verify of a missing directory is a usage error" -- journal verify --data-dir "$tmp/none"
+# strike price: the CSV contract (docs/pricing.md)
+printf 'type,forward,strike,expiry,vol\ncall,19,19,0.75,0.28\nput,100,120,0,0.3\nfoo,1,1,1,1\n' >"$tmp/in.csv"
+"$strike" price <"$tmp/in.csv" >"$tmp/out.csv" 2>"$tmp/err"
+[[ $? -eq 0 ]] || { echo "FAIL: price exit code"; failures=$((failures + 1)); }
+head -1 "$tmp/out.csv" | grep -qx 'type,forward,strike,expiry,vol,price,delta,gamma,vega,theta,rho,vanna,volga,iv,error' ||
+  { echo "FAIL: price header"; failures=$((failures + 1)); }
+grep -q '^call,19,19,0.75,0.28,1.83353561658298' "$tmp/out.csv" || { echo "FAIL: price value"; failures=$((failures + 1)); }
+grep -qx 'put,100,120,0,0.3,,,,,,,,,,pricing_zero_time' "$tmp/out.csv" || { echo "FAIL: row error code"; failures=$((failures + 1)); }
+grep -qx 'foo,1,1,1,1,,,,,,,,,,pricing_csv_field' "$tmp/out.csv" || { echo "FAIL: bad field code"; failures=$((failures + 1)); }
+printf 'type,strike\n' | "$strike" price >"$tmp/out.csv" 2>"$tmp/err"
+[[ $? -eq 1 && ! -s "$tmp/out.csv" ]] || { echo "FAIL: unreadable price input must exit 1 and write nothing"; failures=$((failures + 1)); }
+printf 'type,forward,strike,expiry,price\ncall,9100,10000,0.1,0.01\n' | "$strike" price --inverse --units deribit >"$tmp/out.csv"
+[[ $(tail -1 "$tmp/out.csv" | awk -F, '{print $NF}') == "" ]] || { echo "FAIL: inverse price row"; failures=$((failures + 1)); }
+echo "ok: strike price contract"
 
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [[ $failures -eq 0 ]]

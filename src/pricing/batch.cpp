@@ -1,0 +1,120 @@
+#include "pricing/batch.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "core/assert.hpp"
+#include "pricing/kernel.hpp"
+
+namespace strike::pricing {
+namespace {
+
+struct Arrays {
+  const OptionType* type;
+  const double *s0, *k, *t, *vol, *r, *q;
+  double *price, *delta, *gamma, *vega, *theta, *rho, *vanna, *volga, *charm;
+};
+
+// The loop every path compiles; always_inline so each target attribute below re-vectorises it
+// at its own width. Invalid rows are computed on placeholder inputs and then replaced by NaN,
+// so the loop has no branch.
+template <bool kBsm>
+STRIKE_PRICING_INLINE void batch_loop(const Arrays& a, std::size_t n) noexcept {
+  constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  // Outputs never alias inputs or each other (distinct spans): no run-time alias checks.
+  const OptionType* type = a.type;
+  const double *s0v = a.s0, *kv = a.k, *tv = a.t, *volv = a.vol, *rv = a.r, *qv = kBsm ? a.q : a.r;
+  double *price = a.price, *delta = a.delta, *gamma = a.gamma, *vega = a.vega, *theta = a.theta, *rho = a.rho,
+         *vanna = a.vanna, *volga = a.volga, *charm = a.charm;
+#pragma GCC ivdep
+  for (std::size_t i = 0; i < n; ++i) {
+    const double s0 = s0v[i], k = kv[i], t = tv[i], vol = volv[i], r = rv[i], q = kBsm ? qv[i] : 0.0;
+    // Non-short-circuit '&' so the test is straight-line code (each comparison is false on NaN).
+    const bool valid = (s0 > 0) & (s0 < kInf) & (k > 0) & (k < kInf) & (t > 0) & (t < kInf) & (vol > 0) &
+                       (vol < kInf) & (r > -kInf) & (r < kInf) & (q > -kInf) & (q < kInf);
+    const double sign = type[i] == OptionType::call ? 1.0 : -1.0;
+    const detail::KernelOut o = detail::price_kernel<kBsm>(sign, valid ? s0 : 1.0, valid ? k : 1.0, valid ? t : 1.0,
+                                                           valid ? vol : 1.0, valid ? r : 0.0, valid ? q : 0.0);
+    price[i] = valid ? o.price : kNan;
+    delta[i] = valid ? o.delta : kNan;
+    gamma[i] = valid ? o.gamma : kNan;
+    vega[i] = valid ? o.vega : kNan;
+    theta[i] = valid ? o.theta : kNan;
+    rho[i] = valid ? o.rho : kNan;
+    vanna[i] = valid ? o.vanna : kNan;
+    volga[i] = valid ? o.volga : kNan;
+    charm[i] = valid ? o.charm : kNan;
+  }
+}
+
+#define STRIKE_BATCH_VARIANT(NAME, TARGET)                                                       \
+  TARGET void NAME(bool bsm, const Arrays& a, std::size_t n) noexcept {                          \
+    if (bsm)                                                                                     \
+      batch_loop<true>(a, n);                                                                    \
+    else                                                                                         \
+      batch_loop<false>(a, n);                                                                   \
+  }
+
+STRIKE_BATCH_VARIANT(run_portable, )
+STRIKE_BATCH_VARIANT(run_avx2, [[gnu::target("avx2")]])
+STRIKE_BATCH_VARIANT(run_avx512, [[gnu::target("avx512f,avx512dq,avx512vl,avx512bw,prefer-vector-width=512")]])
+#undef STRIKE_BATCH_VARIANT
+
+Isa detect() noexcept {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw"))
+    return Isa::avx512;
+  if (__builtin_cpu_supports("avx2")) return Isa::avx2;
+  return Isa::portable;
+}
+
+}  // namespace
+
+std::string_view to_string(Isa isa) noexcept {
+  switch (isa) {
+    case Isa::portable: return "portable (x86-64-v2)";
+    case Isa::avx2: return "avx2";
+    case Isa::avx512: return "avx512";
+  }
+  return "?";
+}
+
+Isa best_isa() noexcept {
+  static const Isa kBest = detect();
+  return kBest;
+}
+
+bool isa_supported(Isa isa) noexcept { return static_cast<int>(isa) <= static_cast<int>(best_isa()); }
+
+void evaluate_batch(Model model, const BatchInputs& in, const BatchOutputs& out) noexcept {
+  evaluate_batch(model, in, out, best_isa());
+}
+
+void evaluate_batch(Model model, const BatchInputs& in, const BatchOutputs& out, Isa isa) noexcept {
+  const std::size_t n = in.type.size();
+  const bool bsm = model == Model::bsm;
+  for (std::size_t len : {in.underlying.size(), in.strike.size(), in.expiry.size(), in.vol.size(), in.rate.size(),
+                          out.price.size(), out.delta.size(), out.gamma.size(), out.vega.size(), out.theta.size(),
+                          out.rho.size(), out.vanna.size(), out.volga.size(), out.charm.size()})
+    STRIKE_ASSERT(len == n, "batch spans differ in length: {} vs {}", len, n);
+  STRIKE_ASSERT(!bsm || in.dividend.size() == n, "bsm batch needs a dividend per option");
+  STRIKE_ASSERT(out.status.empty() || out.status.size() == n, "status span length {} vs {}", out.status.size(), n);
+  STRIKE_ASSERT(isa_supported(isa), "CPU does not support {}", to_string(isa));
+  const Arrays a{in.type.data(), in.underlying.data(), in.strike.data(), in.expiry.data(), in.vol.data(),
+                 in.rate.data(), bsm ? in.dividend.data() : nullptr, out.price.data(), out.delta.data(),
+                 out.gamma.data(), out.vega.data(), out.theta.data(), out.rho.data(), out.vanna.data(),
+                 out.volga.data(), out.charm.data()};
+  switch (isa) {
+    case Isa::avx512: run_avx512(bsm, a, n); break;
+    case Isa::avx2: run_avx2(bsm, a, n); break;
+    case Isa::portable: run_portable(bsm, a, n); break;
+  }
+  if (!out.status.empty())
+    for (std::size_t i = 0; i < n; ++i)
+      out.status[i] = validate({model, in.type[i], in.underlying[i], in.strike[i], in.expiry[i], in.vol[i], in.rate[i],
+                                bsm ? in.dividend[i] : 0.0});
+}
+
+}  // namespace strike::pricing

@@ -1,0 +1,100 @@
+// The one price-and-Greeks formula every entry point uses: the scalar API is this kernel on
+// one option, the batch API is this kernel in a loop that GCC vectorises. Because math.hpp is
+// branch-free IEEE arithmetic, the scalar result and every vector lane agree to the bit.
+//
+// Black-76 is BSM with carry 0 (q = r, so the forward is the input), which keeps one formula.
+// Prices go through Jäckel's normalised Black function b(x, s) of the out-of-the-money option
+// plus the intrinsic value, so the deep wings do not subtract two nearly equal terms:
+//   x = ln(F/K), s = sigma sqrt(T), h = -|x|/s, t = s/2
+//   b = 1/2 e^(-(h^2+t^2)/2) [erfcx(-(h+t)/sqrt2) - erfcx(-(h-t)/sqrt2)]        (t >= tau)
+//   b = e^(-(h^2+t^2)/2)/sqrt(2 pi) * (Jäckel's 12th-order expansion in t)    (t <  tau)
+// Greeks are products of phi(d1) and Phi(d1), both from the same erfcx values, so they keep
+// their relative accuracy wherever they are representable.
+#pragma once
+
+#include "pricing/math.hpp"
+
+namespace strike::pricing::detail {
+
+// 2 eps^(1/16): below it the small-t expansion of b is accurate to machine precision (Jäckel).
+inline constexpr double kSmallTThreshold = 0.21132486540518713;
+
+struct KernelOut {
+  double price, delta, gamma, vega, theta, rho, vanna, volga, charm;
+};
+
+// sign: +1 call, -1 put. s0: spot (bsm) or forward (black76). q: dividend (bsm); ignored for
+// black76. Preconditions (checked by callers): s0, k, t, vol > 0 and finite, r, q finite.
+template <bool kBsm>
+STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, double t, double vol, double r,
+                                             double q) noexcept {
+  using namespace math;
+  const double sqrt_t = std::sqrt(t);
+  const double s = vol * sqrt_t;
+  const double df = exp(-r * t);
+  const double dq = kBsm ? exp(-q * t) : df;
+  // ln(F/K) from the inputs without rounding F first (bsm: ln(S/K) + (r - q) T).
+  const double x = kBsm ? log_ratio(s0, k) + (r - q) * t : log_ratio(s0, k);
+  const double ax = x < 0 ? -x : x;
+  const double inv_s = 1.0 / s;  // 1/vol = inv_s sqrt_t, 1/sqrt_t = inv_s vol, 1/t = (inv_s vol)^2
+  const double h = x * inv_s;
+  const double ho = -(h < 0 ? -h : h);  // h of the out-of-the-money option, <= 0
+  const double half_s = 0.5 * s;
+  const double e0 = exp(-0.5 * (h * h + half_s * half_s));
+  const double bm = exp(0.5 * ax);
+  const double ibm = 1.0 / bm;
+
+  // Out-of-the-money normalised price.
+  const double u1 = ho + half_s;
+  const double y1 = erfcx((u1 < 0 ? -u1 : u1) * kInvSqrt2);
+  const double y2 = erfcx((half_s - ho) * kInvSqrt2);
+  const double b_general = u1 > 0 ? ibm - 0.5 * e0 * (y1 + y2) : 0.5 * e0 * (y1 - y2);
+  // Small-t expansion (Jäckel, "Let's Be Rational", eq. for Y(h+t) - Y(h-t)); a = 1 + h Y(h).
+  const double y0 = erfcx(-ho * kInvSqrt2);
+  const double a = 1.0 + ho * kSqrtPiOver2 * y0;
+  const double w = half_s * half_s;
+  const double h2 = ho * ho;
+  const double expansion =
+      2.0 * half_s *
+      (a + w * ((-1.0 + 3.0 * a + a * h2) * (1.0 / 6.0) +
+                w * ((-7.0 + 15.0 * a + h2 * (-1.0 + 10.0 * a + a * h2)) * (1.0 / 120.0) +
+                     w * ((-57.0 + 105.0 * a + h2 * (-18.0 + 105.0 * a + h2 * (-1.0 + 21.0 * a + a * h2))) * (1.0 / 5040.0) +
+                          w * ((-561.0 + 945.0 * a + h2 * (-285.0 + 1260.0 * a + h2 * (-33.0 + 378.0 * a + h2 * (-1.0 + 36.0 * a + a * h2)))) * (1.0 / 362880.0) +
+                               w * ((-6555.0 + 10395.0 * a + h2 * (-4680.0 + 17325.0 * a + h2 * (-840.0 + 6930.0 * a + h2 * (-52.0 + 990.0 * a + h2 * (-1.0 + 55.0 * a + a * h2))))) * (1.0 / 39916800.0) +
+                                    ((-89055.0 + 135135.0 * a + h2 * (-82845.0 + 270270.0 * a + h2 * (-20370.0 + 135135.0 * a + h2 * (-1926.0 + 25740.0 * a + h2 * (-75.0 + 2145.0 * a + h2 * (-1.0 + 78.0 * a + a * h2)))))) * w) * (1.0 / 6227020800.0)))))));
+  const double b_small = kInvSqrt2Pi * e0 * expansion;
+  double b = half_s < kSmallTThreshold ? b_small : b_general;
+  b = b > 0 ? b : 0.0;
+
+  // V = DF K (e^(x/2) b + (sign (e^x - 1))^+): from the accurate x, never from a rounded F.
+  const double diff = sign * expm1(x);
+  const double value = df * k * ((x >= 0 ? bm : ibm) * b + (diff > 0 ? diff : 0.0));
+
+  // phi(d1) and Phi(sign d1) from the same pieces: e^(-d1^2/2) = e0 e^(-x/2).
+  const double d1 = h + half_s;
+  const double d2 = h - half_s;
+  const double e1 = e0 * (x >= 0 ? ibm : bm);
+  const double pdf1 = kInvSqrt2Pi * e1;
+  const double q1 = 0.5 * e1 * (x >= 0 ? y2 : y1);  // Phi(-|d1|)
+  const double n1 = sign * d1 <= 0 ? q1 : 1.0 - q1;  // Phi(sign d1)
+  // Phi(sign d2) likewise (bsm rho): e^(-d2^2/2) = e0 e^(x/2).
+  const double q2 = 0.5 * e0 * (x >= 0 ? bm : ibm) * (x >= 0 ? y1 : y2);
+  const double n2 = sign * d2 <= 0 ? q2 : 1.0 - q2;
+
+  KernelOut o;
+  o.price = value;
+  o.delta = dq * sign * n1;
+  const double inv_vol = inv_s * sqrt_t, inv_sqrt_t = inv_s * vol;
+  o.gamma = dq * pdf1 * inv_s / s0;
+  o.vega = dq * s0 * pdf1 * sqrt_t;
+  const double carry = kBsm ? r - q : 0.0;
+  o.theta = r * value - carry * s0 * o.delta - 0.5 * dq * s0 * pdf1 * vol * inv_sqrt_t;
+  o.rho = kBsm ? sign * t * k * df * n2 : -t * value;  // bsm: K T e^(-rT) Phi(d2), no cancellation
+  o.vanna = -dq * pdf1 * d2 * inv_vol;
+  o.volga = o.vega * d1 * d2 * inv_vol;
+  const double qq = kBsm ? q : r;
+  o.charm = qq * o.delta - dq * pdf1 * (carry * inv_s - 0.5 * d2 * inv_sqrt_t * inv_sqrt_t);
+  return o;
+}
+
+}  // namespace strike::pricing::detail
