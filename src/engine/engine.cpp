@@ -111,7 +111,10 @@ const Outcome& Engine::apply(const Command& command) noexcept {
         if constexpr (std::is_same_v<T, AdvanceTime>) return on_advance_time(body);
       },
       command.body);
-  if (subject_dirty_) events_.push_back(OrderUpdated{subject_view_});
+  if (subject_dirty_) {
+    const std::uint32_t slot = order_ids_.find(subject_.raw());
+    events_.push_back(OrderUpdated{slot == book::detail::kNil ? subject_view_ : views_[slot]});
+  }
   subject_ = OrderId{0};
   subject_dirty_ = false;
   pending_new_ = nullptr;
@@ -179,12 +182,8 @@ Errc Engine::on_new_order(const NewOrder& c) noexcept {
   if (const Errc e = check_tradeable(c.instrument); e != Errc::ok) return e;
   if (c.qty.raw() <= 0) return Errc::book_invalid_quantity;
   Book& b = books_[c.instrument.raw()];
-  // The order's value must stay far inside int64 at any price it can trade at.
-  const auto& math = clearing_.math(c.instrument);
-  const Price at = book::is_market(c.type) ? (math.inverse_valued() ? b.config().min_price : b.config().max_price) : c.price;
+  // The book's max_qty bounds the order's value at every price it may carry (book_config).
   if (c.qty > b.config().max_qty) return Errc::order_too_large;
-  if (auto v = math.trade_value(c.qty.raw(), at); at.raw() > 0 && (!v || std::abs(v.value()) > kMaxOrderValue))
-    return Errc::order_too_large;
   book::NewOrder o{OrderId{next_order_id_}, c.account, c.side, c.type, c.tif, c.price, c.qty, c.display,
                    c.trigger_price, c.trigger, c.expiry, c.post_only, c.stp, c.reduce_only};
   // Good-till-date without a date is Deribit's good_til_day: until the next 08:00 UTC.
@@ -232,9 +231,7 @@ Errc Engine::on_amend(const AmendOrder& c) noexcept {
   // The new amount includes what already filled (Deribit's edit): the open part is what is left.
   const std::int64_t open = amount->raw() - v->filled.raw();
   if (open <= 0) return Errc::amend_below_filled;
-  if (auto value = clearing_.math(v->instrument).trade_value(amount->raw(), price);
-      !value || std::abs(value.value()) > kMaxOrderValue)
-    return Errc::order_too_large;
+  if (amount.value() > books_[v->instrument.raw()].config().max_qty) return Errc::order_too_large;
   subject_ = c.order;
   outcome_.order = c.order;
   return books_[v->instrument.raw()].amend(book::AmendOrder{c.order, c.account, price, Qty{open}, trigger}, now_);
@@ -361,8 +358,7 @@ OrderView* Engine::view(OrderId id) noexcept {
 void Engine::publish(OrderView& v) noexcept {
   v.updated = now_;
   if (v.id == subject_) {
-    subject_view_ = v;
-    subject_dirty_ = true;
+    subject_dirty_ = true;  // reported once, at the end of the command
   } else {
     events_.push_back(OrderUpdated{v});
   }
@@ -370,6 +366,7 @@ void Engine::publish(OrderView& v) noexcept {
 
 void Engine::close(OrderView& v) noexcept {
   publish(v);
+  if (v.id == subject_) subject_view_ = v;  // its slot is about to be reused
   const std::uint32_t slot = order_ids_.erase(v.id.raw());
   STRIKE_ASSERT(slot != book::detail::kNil, "closing unknown order {}", v.id.raw());
   free_views_.push_back(slot);
@@ -378,7 +375,16 @@ void Engine::close(OrderView& v) noexcept {
 void Engine::on_book(InstrumentId id, const book::Accepted& e) noexcept {
   STRIKE_ASSERT(pending_new_ != nullptr && e.id == subject_, "accepted order {} without a command", e.id.raw());
   const NewOrder& c = *pending_new_;
-  OrderView v;
+  std::uint32_t slot = 0;
+  if (free_views_.empty()) {
+    slot = static_cast<std::uint32_t>(views_.size());
+    views_.emplace_back();
+  } else {
+    slot = free_views_.back();
+    free_views_.pop_back();
+  }
+  OrderView& v = views_[slot];
+  v = OrderView{};
   v.id = e.id;
   v.instrument = id;
   v.account = e.account;
@@ -397,15 +403,6 @@ void Engine::on_book(InstrumentId id, const book::Accepted& e) noexcept {
   v.created = now_;
   v.expiry = pending_expiry_;
   v.label = c.label;
-  std::uint32_t slot = 0;
-  if (free_views_.empty()) {
-    slot = static_cast<std::uint32_t>(views_.size());
-    views_.push_back(v);
-  } else {
-    slot = free_views_.back();
-    free_views_.pop_back();
-    views_[slot] = v;
-  }
   order_ids_.insert(e.id.raw(), slot);
   publish(views_[slot]);
 }

@@ -1,0 +1,260 @@
+// The engine on the book's shared stream (engine_stream.hpp): apply() alone on one thread;
+// the whole pipeline through the rings (producer -> MPSC ring -> sequencer: journal append +
+// apply -> results held until durable -> SPSC ring -> consumer) in each durability mode, on
+// tmpfs and on the real disk (STRIKE_BENCH_DISK_DIR, default the current directory); latency
+// from intended send time to durable result at a fixed rate; and replay / recovery speed.
+// The machine has 2 cores shared with other builds: spreads are wide, see docs/benchmarks.md.
+#include <benchmark/benchmark.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "core/agent_runner.hpp"
+#include "core/latency_histogram.hpp"
+#include "core/latency_report.hpp"
+#include "core/mpsc_ring.hpp"
+#include "core/spsc_ring.hpp"
+#include "engine/engine.hpp"
+#include "engine/engine_stream.hpp"
+#include "venue/release_queue.hpp"
+#include "venue/venue.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace strike;
+using Clock = std::chrono::steady_clock;
+
+const InstrumentRegistry& registry() {
+  static const InstrumentRegistry r = load_default_instruments().value();
+  return r;
+}
+
+const std::vector<engine::CommandBody>& stream() {
+  static const std::vector<engine::CommandBody> s = engine::bench::engine_stream(registry(), 2'000'000);
+  return s;
+}
+
+std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+
+// --- apply() alone ------------------------------------------------------------------------------
+
+void BM_EngineApply(benchmark::State& state) {
+  const auto& s = stream();
+  std::size_t trades = 0, commands = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto e = std::make_unique<engine::Engine>(registry());
+    state.ResumeTiming();
+    std::uint64_t seq = 0;
+    for (const engine::CommandBody& b : s) {
+      const engine::Outcome& o = e->apply(engine::Command{SeqNo{++seq}, Timestamp::from_ns(engine::bench::kStreamStart + seq), b});
+      for (const engine::Event& ev : o.events) trades += std::holds_alternative<engine::TradeExecuted>(ev);
+    }
+    commands += s.size();
+    benchmark::DoNotOptimize(e->last_seq());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(commands));
+  state.counters["trades_per_command"] = static_cast<double>(trades) / static_cast<double>(commands);
+}
+BENCHMARK(BM_EngineApply)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// --- the pipeline -------------------------------------------------------------------------------
+
+enum class Disk { tmpfs, disk };
+fs::path bench_root(Disk d) {
+  if (d == Disk::tmpfs) return "/dev/shm";
+  if (const char* env = std::getenv("STRIKE_BENCH_DISK_DIR")) return env;
+  return fs::current_path();
+}
+struct BenchDir {
+  fs::path path;
+  BenchDir(Disk d, const std::string& tag) : path(bench_root(d) / ("engine-bench-" + tag + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+  }
+  ~BenchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+struct Input {
+  engine::CommandBody body;
+  std::int64_t intended_ns = 0;  // when the producer meant to send it
+};
+struct Ack {
+  SeqNo seq;
+  Errc status = Errc::ok;
+  std::int64_t intended_ns = 0;
+};
+
+// The sequencer's duty cycle: stamp (one clock read per batch), journal, apply, hold the ack
+// until the journal says it is durable, then publish it.
+class Sequencer {
+ public:
+  Sequencer(MpscRing<Input>& in, SpscRing<Ack>& out, venue::Venue& v) : in_(in), out_(out), venue_(v) {}
+  int do_work() {
+    const Timestamp t = Timestamp::from_ns(engine::bench::kStreamStart + now_ns());
+    int work = static_cast<int>(in_.drain(
+        [&](const Input& i) {
+          const engine::Outcome* o = nullptr;
+          if (venue_.submit(i.body, t, o) != venue::SubmitStatus::ok) return false;
+          pending_.push(o->seq, Ack{o->seq, o->status, i.intended_ns});
+          return true;
+        },
+        1024));
+    work += pending_.release(venue_.durable_sequence(), [&](const Ack& a) {
+      while (out_.try_push(a) != PushStatus::ok) cpu_relax();
+    });
+    return work;
+  }
+
+ private:
+  MpscRing<Input>& in_;
+  SpscRing<Ack>& out_;
+  venue::Venue& venue_;
+  venue::ReleaseQueue<Ack> pending_;
+};
+
+struct PipelineResult {
+  double seconds = 0;
+  std::size_t commands = 0;
+  LatencyHistogram latency;
+};
+
+// Sends the stream at `rate` commands/s (0: as fast as back-pressure allows) and waits for
+// every durable ack.
+PipelineResult run_pipeline(journal::Durability durability, Disk disk, double rate, std::size_t n) {
+  const auto& s = stream();
+  n = std::min(n, s.size());
+  BenchDir dir(disk, std::string(journal::to_string(durability)));
+  venue::VenueOptions options;
+  options.data_dir = dir.path;
+  options.durability = durability;
+  options.snapshot_every = 0;
+  auto v = venue::Venue::open(registry(), options);
+  if (!v) {
+    std::fprintf(stderr, "%s\n", v.error().to_string().c_str());
+    std::abort();
+  }
+  MpscRing<Input> in(1 << 16);
+  SpscRing<Ack> out(1 << 16);
+  Sequencer seq(in, out, *v.value());
+  AgentRunner<Sequencer> runner(seq, IdleStrategy::spin(), "sequencer");
+  PipelineResult r;
+  const std::int64_t start = now_ns();
+  std::thread producer([&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      Input input{s[i], 0};
+      if (rate > 0) {
+        input.intended_ns = start + static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / rate);
+        while (now_ns() < input.intended_ns) cpu_relax();
+      }
+      while (in.try_push(input) != PushStatus::ok) cpu_relax();
+    }
+  });
+  runner.start();
+  std::size_t acked = 0;
+  while (acked < n) {
+    Ack a;
+    if (!out.try_pop(a)) {
+      cpu_relax();
+      continue;
+    }
+    ++acked;
+    if (rate > 0) r.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ns() - a.intended_ns)));
+  }
+  r.seconds = static_cast<double>(now_ns() - start) / 1e9;
+  r.commands = n;
+  producer.join();
+  runner.stop();
+  (void)v.value()->close();
+  return r;
+}
+
+void BM_Pipeline(benchmark::State& state, journal::Durability durability, Disk disk) {
+  PipelineResult r;
+  for (auto _ : state) {
+    r = run_pipeline(durability, disk, 0, stream().size());
+    state.SetIterationTime(r.seconds);
+  }
+  state.counters["commands_per_s"] = static_cast<double>(r.commands) / r.seconds;
+}
+BENCHMARK_CAPTURE(BM_Pipeline, none, journal::Durability::none, Disk::tmpfs)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_Pipeline, os_tmpfs, journal::Durability::os, Disk::tmpfs)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_Pipeline, fsync_tmpfs, journal::Durability::fsync, Disk::tmpfs)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_Pipeline, fsync_disk, journal::Durability::fsync, Disk::disk)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// Latency from the intended send time to the durable ack at a fixed rate (no coordinated
+// omission: a stalled pipeline makes every later command late, and that is counted).
+void BM_PipelineLatency(benchmark::State& state, journal::Durability durability, Disk disk) {
+  PipelineResult r;
+  for (auto _ : state) {
+    r = run_pipeline(durability, disk, static_cast<double>(state.range(0)), 1'000'000);
+    state.SetIterationTime(r.seconds);
+  }
+  strike::bench::report_latency(state, r.latency);
+  state.counters["rate_per_s"] = static_cast<double>(state.range(0));
+}
+BENCHMARK_CAPTURE(BM_PipelineLatency, os_tmpfs, journal::Durability::os, Disk::tmpfs)->Arg(1'000'000)->Arg(100'000)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_PipelineLatency, os_disk, journal::Durability::os, Disk::disk)->Arg(1'000'000)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// --- replay and recovery ------------------------------------------------------------------------
+
+// Journals `n` commands of the stream (repeated with fresh ids when n exceeds it) into dir.
+void write_journal(const fs::path& dir, std::size_t n, std::uint64_t snapshot_every) {
+  venue::VenueOptions options;
+  options.data_dir = dir;
+  options.durability = journal::Durability::os;
+  options.snapshot_every = snapshot_every;
+  auto v = venue::Venue::open(registry(), options);
+  const auto& s = stream();
+  std::int64_t t = engine::bench::kStreamStart;
+  for (std::size_t i = 0; i < n; ++i) {
+    const engine::Outcome* o = nullptr;
+    while (v.value()->submit(s[i % s.size()], Timestamp::from_ns(++t), o) == venue::SubmitStatus::back_pressured) cpu_relax();
+    (void)v.value()->poll();
+  }
+  (void)v.value()->close();
+}
+
+void BM_Replay(benchmark::State& state) {
+  BenchDir dir(Disk::tmpfs, "replay");
+  write_journal(dir.path, stream().size(), 0);
+  std::uint64_t replayed = 0;
+  for (auto _ : state) {
+    auto rec = journal::Recovery::open(dir.path, journal::RecoveryOptions{.use_snapshots = false});
+    venue::RecoveryReport report;
+    auto e = venue::replay(registry(), {}, rec.value(), SeqNo{UINT64_MAX}, report);
+    replayed += report.replayed;
+    benchmark::DoNotOptimize(e.value()->last_seq());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(replayed));
+}
+BENCHMARK(BM_Replay)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+// 10M commands journaled with a snapshot every 1M (the default): recovery is the newest
+// snapshot plus the tail after it, verified.
+void BM_Recovery10M(benchmark::State& state) {
+  BenchDir dir(Disk::disk, "recovery");
+  write_journal(dir.path, 10'000'000, 1'000'000);
+  std::uint64_t replayed = 0;
+  for (auto _ : state) {
+    auto rec = journal::Recovery::open(dir.path);
+    venue::RecoveryReport report;
+    auto e = venue::replay(registry(), {}, rec.value(), SeqNo{UINT64_MAX}, report);
+    replayed = report.replayed;
+    state.counters["from_snapshot"] = static_cast<double>(report.snapshot ? report.snapshot->raw() : 0);
+    benchmark::DoNotOptimize(e.value()->last_seq());
+  }
+  state.counters["tail_replayed"] = static_cast<double>(replayed);
+}
+BENCHMARK(BM_Recovery10M)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
