@@ -20,8 +20,7 @@
 #include "core/spsc_ring.hpp"
 #include "engine/engine.hpp"
 #include "engine/engine_stream.hpp"
-#include "venue/release_queue.hpp"
-#include "venue/venue.hpp"
+#include "venue/sequencer.hpp"
 
 namespace {
 
@@ -92,32 +91,21 @@ struct Ack {
   std::int64_t intended_ns = 0;
 };
 
-// The sequencer's duty cycle: stamp (one clock read per batch), journal, apply, hold the ack
-// until the journal says it is durable, then publish it.
-class Sequencer {
- public:
-  Sequencer(MpscRing<Input>& in, SpscRing<Ack>& out, venue::Venue& v) : in_(in), out_(out), venue_(v) {}
-  int do_work() {
-    const Timestamp t = Timestamp::from_ns(engine::bench::kStreamStart + now_ns());
-    int work = static_cast<int>(in_.drain(
-        [&](const Input& i) {
-          const engine::Outcome* o = nullptr;
-          if (venue_.submit(i.body, t, o) != venue::SubmitStatus::ok) return false;
-          pending_.push(o->seq, Ack{o->seq, o->status, i.intended_ns});
-          return true;
-        },
-        1024));
-    work += pending_.release(venue_.durable_sequence(), [&](const Ack& a) {
-      while (out_.try_push(a) != PushStatus::ok) cpu_relax();
-    });
-    return work;
+// Stamps each drained batch with one clock read, sequences the command, and acks it once
+// durable into the consumer's ring.
+struct AckHandler {
+  using Sequencer = venue::Sequencer<Input, Ack, AckHandler>;
+  SpscRing<Ack>& out;
+  bool on_input(const Input& i, Sequencer& seq) {
+    const engine::Outcome* o = nullptr;
+    if (seq.submit(i.body, Timestamp::from_ns(engine::bench::kStreamStart + now_ns()), o) != venue::SubmitStatus::ok) return false;
+    seq.hold(o->seq, Ack{o->seq, o->status, i.intended_ns});
+    return true;
   }
-
- private:
-  MpscRing<Input>& in_;
-  SpscRing<Ack>& out_;
-  venue::Venue& venue_;
-  venue::ReleaseQueue<Ack> pending_;
+  void publish(Ack&& a) {
+    while (out.try_push(a) != PushStatus::ok) cpu_relax();
+  }
+  bool finished() const { return false; }
 };
 
 struct PipelineResult {
@@ -143,8 +131,9 @@ PipelineResult run_pipeline(journal::Durability durability, Disk disk, double ra
   }
   MpscRing<Input> in(1 << 16);
   SpscRing<Ack> out(1 << 16);
-  Sequencer seq(in, out, *v.value());
-  AgentRunner<Sequencer> runner(seq, IdleStrategy::spin(), "sequencer");
+  AckHandler handler{out};
+  AckHandler::Sequencer seq(in, *v.value(), handler);
+  AgentRunner<AckHandler::Sequencer> runner(seq, IdleStrategy::spin(), "sequencer");
   PipelineResult r;
   const std::int64_t start = now_ns();
   std::thread producer([&] {

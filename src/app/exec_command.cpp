@@ -20,8 +20,7 @@
 #include "core/mpsc_ring.hpp"
 #include "core/spsc_ring.hpp"
 #include "rpc/codec.hpp"
-#include "venue/release_queue.hpp"
-#include "venue/venue.hpp"
+#include "venue/sequencer.hpp"
 
 namespace strike::app {
 namespace {
@@ -39,81 +38,70 @@ Timestamp wall_now() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-// The sequencer's duty cycle (an Agent).
-class ExecSequencer {
+// What the sequencer does with each line: commands are sequenced, queries answered from the
+// engine; every answer is JSON text, released once the commands before it are durable.
+class ExecHandler {
  public:
-  ExecSequencer(MpscRing<Envelope>& in, SpscRing<std::string*>& out, venue::Venue& v, Clock clock)
-      : in_(in), out_(out), venue_(v), clock_(clock) {}
+  using Sequencer = venue::Sequencer<Envelope, std::string*, ExecHandler>;
 
-  int do_work() {
-    int work = static_cast<int>(in_.drain([this](const Envelope& e) { return handle(e); }, 512));
-    work += venue_.poll();
-    work += pending_.release(venue_.durable_sequence(), [this](std::string* s) {
-      while (out_.try_push(s) != PushStatus::ok) cpu_relax();
-    });
-    if (failed_ || (input_done_ && pending_.empty())) {
-      while (out_.try_push(nullptr) != PushStatus::ok) cpu_relax();  // tells the writer to stop
-      return kAgentFinished;
+  ExecHandler(SpscRing<std::string*>& out, Clock clock) : out_(out), clock_(clock) {}
+
+  bool on_input(const Envelope& e, Sequencer& seq) {
+    venue::Venue& v = seq.venue();
+    const SeqNo last = v.engine().last_seq();
+    if (e.kind == Envelope::Kind::end) {
+      input_done_ = true;
+      return true;
     }
-    return work;
+    auto text = std::make_unique<std::string>();
+    if (e.kind == Envelope::Kind::error) {
+      rpc::encode_error(e.error, *text);
+      seq.hold(last, text.release());
+      return true;
+    }
+    const rpc::Request& r = e.request;
+    if (const auto* body = std::get_if<engine::CommandBody>(&r.body)) {
+      Timestamp t = clock_ == Clock::wall ? wall_now() : v.engine().now();
+      if (r.at > t) t = r.at;
+      const engine::Outcome* outcome = nullptr;
+      switch (seq.submit(*body, t, outcome)) {
+        case venue::SubmitStatus::back_pressured: return false;
+        case venue::SubmitStatus::failed:
+          fmt::print(stderr, "strike exec: the journal failed: {}\n", v.journal().failure().to_string());
+          failed_ = true;
+          return true;
+        case venue::SubmitStatus::ok: break;
+      }
+      ++commands_;
+      rpc::encode_result(r, *outcome, v.engine(), *text);
+      seq.hold(outcome->seq, text.release());
+      return true;
+    }
+    const rpc::Query& q = std::get<rpc::Query>(r.body);
+    if (std::holds_alternative<rpc::GetStateHash>(q)) {
+      rpc::encode_raw_result(r.id, fmt::format("{{\"seq\":{},\"state_hash\":\"{}\"}}", last.raw(), to_hex(v.engine().state_hash())),
+                             *text);
+    } else if (std::holds_alternative<rpc::TakeSnapshot>(q)) {
+      v.request_snapshot();
+      rpc::encode_raw_result(r.id, fmt::format("{{\"seq\":{}}}", last.raw()), *text);
+    } else {
+      rpc::encode_query(r, v.engine(), *text);
+    }
+    seq.hold(last, text.release());
+    return true;
   }
+  void publish(std::string*&& s) {
+    while (out_.try_push(s) != PushStatus::ok) cpu_relax();
+  }
+  // A failed journal ends the run at once; the end of input once everything is answered.
+  bool finished() const { return failed_ || input_done_; }
 
   bool failed() const { return failed_; }
   std::uint64_t commands() const { return commands_; }
 
  private:
-  // False leaves the envelope in the ring (the journal is back-pressured).
-  bool handle(const Envelope& e) {
-    const SeqNo last = venue_.engine().last_seq();
-    auto* text = new std::string();
-    switch (e.kind) {
-      case Envelope::Kind::end:
-        input_done_ = true;
-        delete text;
-        return true;
-      case Envelope::Kind::error:
-        rpc::encode_error(e.error, *text);
-        pending_.push(last, text);
-        return true;
-      case Envelope::Kind::request: break;
-    }
-    const rpc::Request& r = e.request;
-    if (const auto* body = std::get_if<engine::CommandBody>(&r.body)) {
-      Timestamp t = clock_ == Clock::wall ? wall_now() : venue_.engine().now();
-      if (r.at > t) t = r.at;
-      const engine::Outcome* outcome = nullptr;
-      switch (venue_.submit(*body, t, outcome)) {
-        case venue::SubmitStatus::back_pressured: delete text; return false;
-        case venue::SubmitStatus::failed:
-          fmt::print(stderr, "strike exec: the journal failed: {}\n", venue_.journal().failure().to_string());
-          failed_ = true;
-          delete text;
-          return true;
-        case venue::SubmitStatus::ok: break;
-      }
-      ++commands_;
-      rpc::encode_result(r, *outcome, venue_.engine(), *text);
-      pending_.push(outcome->seq, text);
-      return true;
-    }
-    const rpc::Query& q = std::get<rpc::Query>(r.body);
-    if (std::holds_alternative<rpc::GetStateHash>(q)) {
-      rpc::encode_raw_result(r.id, fmt::format("{{\"seq\":{},\"state_hash\":\"{}\"}}", last.raw(), to_hex(venue_.engine().state_hash())), *text);
-    } else if (std::holds_alternative<rpc::TakeSnapshot>(q)) {
-      venue_.request_snapshot();
-      rpc::encode_raw_result(r.id, fmt::format("{{\"seq\":{}}}", last.raw()), *text);
-    } else {
-      rpc::encode_query(r, venue_.engine(), *text);
-    }
-    pending_.push(last, text);
-    return true;
-  }
-
-  MpscRing<Envelope>& in_;
   SpscRing<std::string*>& out_;
-  venue::Venue& venue_;
   Clock clock_;
-  venue::ReleaseQueue<std::string*> pending_;
   bool input_done_ = false;
   bool failed_ = false;
   std::uint64_t commands_ = 0;
@@ -207,13 +195,15 @@ void add_exec_command(CLI::App& root, int& exit_code) {
 
     MpscRing<Envelope> in(1024);
     SpscRing<std::string*> out(4096);
-    ExecSequencer sequencer(in, out, v, o->clock == "manual" ? Clock::manual : Clock::wall);
+    ExecHandler handler(out, o->clock == "manual" ? Clock::manual : Clock::wall);
+    ExecHandler::Sequencer sequencer(in, v, handler);
     std::thread reader(read_input, std::ref(in), std::cref(registry.value()), rpc::Session{AccountId{o->account}});
     std::thread writer(write_output, std::ref(out));
-    AgentRunner<ExecSequencer> runner(sequencer, IdleStrategy::from_name(o->idle).value(), "sequencer");
+    AgentRunner<ExecHandler::Sequencer> runner(sequencer, IdleStrategy::from_name(o->idle).value(), "sequencer");
     runner.run();
+    handler.publish(nullptr);  // tells the writer to stop
     writer.join();
-    if (sequencer.failed()) {
+    if (handler.failed()) {
       reader.detach();  // still blocked on stdin; the process exits
       exit_code = kExitFailure;
       return;
@@ -225,7 +215,7 @@ void add_exec_command(CLI::App& root, int& exit_code) {
       return;
     }
     if (const auto& e = v.snapshot_error()) fmt::print(stderr, "strike exec: snapshot not written: {}\n", e->to_string());
-    fmt::print(stderr, "strike exec: {} commands, last seq {}, state {}\n", sequencer.commands(), v.engine().last_seq().raw(),
+    fmt::print(stderr, "strike exec: {} commands, last seq {}, state {}\n", handler.commands(), v.engine().last_seq().raw(),
                to_hex(v.engine().state_hash()));
     exit_code = kExitOk;
   });

@@ -1,0 +1,55 @@
+// Sequencer: the engine thread's duty cycle (an Agent for core/agent_runner.hpp).
+//
+//   producers --MpscRing<Input>--> Sequencer --> Handler::publish(Result) (e.g. an SpscRing)
+//                                   | stamps, journals and applies each command (Venue)
+//                                   | holds each result until its command is durable
+//
+// The Handler decides what an input is and what a result looks like (JSON text for `strike
+// exec`, a plain ack in the benchmarks). It provides:
+//   bool on_input(const Input&, Sequencer&)  // false: back-pressured, leave it in the ring
+//   void publish(Result&&)                   // a result whose command is durable
+//   bool finished() const                    // no more input will come
+// and calls back submit() for commands and hold() for their results. One pass drains at most
+// kBatch inputs, writes a due snapshot, and releases what the journal made durable.
+#pragma once
+
+#include "core/agent_runner.hpp"
+#include "core/mpsc_ring.hpp"
+#include "venue/release_queue.hpp"
+#include "venue/venue.hpp"
+
+namespace strike::venue {
+
+template <class Input, class Result, class Handler>
+class Sequencer {
+ public:
+  static constexpr std::size_t kBatch = 1024;
+
+  Sequencer(MpscRing<Input>& in, Venue& v, Handler& handler) : in_(in), venue_(v), handler_(handler) {}
+
+  int do_work() {
+    int work = static_cast<int>(in_.drain([this](const Input& i) { return handler_.on_input(i, *this); }, kBatch));
+    work += venue_.poll();
+    work += pending_.release(venue_.durable_sequence(), [this](Result&& r) { handler_.publish(std::move(r)); });
+    if (handler_.finished() && pending_.empty()) return kAgentFinished;
+    return work;
+  }
+
+  // For the handler: sequence one command (see Venue::submit).
+  SubmitStatus submit(const engine::CommandBody& body, Timestamp time, const engine::Outcome*& outcome) noexcept {
+    return venue_.submit(body, time, outcome);
+  }
+  // For the handler: a result to publish once `after` is durable (a command's own sequence, or
+  // the last one for a query, so results keep their order).
+  void hold(SeqNo after, Result r) { pending_.push(after, std::move(r)); }
+
+  Venue& venue() noexcept { return venue_; }
+
+ private:
+  MpscRing<Input>& in_;
+  Venue& venue_;
+  Handler& handler_;
+  ReleaseQueue<Result> pending_;
+};
+
+}  // namespace strike::venue
