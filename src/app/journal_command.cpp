@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "app/commands.hpp"
+#include "engine/command_codec.hpp"
 #include "core/time.hpp"
 #include "journal/journal_reader.hpp"
 #include "journal/recovery.hpp"
@@ -123,13 +124,16 @@ int dump(const JournalArgs& args) {
     fmt::print(stderr, "strike journal dump: {}\n", reader.error().to_string());
     return kExitFailure;
   }
-  fmt::print("{:<10} {:<31} {:>5} {:>7}  {}\n", "SEQ", "TIME (UTC)", "TYPE", "BYTES", "PAYLOAD");
+  fmt::print("{:<10} {:<31} {:>5} {:>7}  {:<18} {}\n", "SEQ", "TIME (UTC)", "TYPE", "BYTES", "COMMAND", "FIELDS (or PAYLOAD)");
   journal::RecordView r;
   journal::ReadStatus st;
   std::uint64_t printed = 0;
   while (printed < args.limit && (st = reader->next(r)) == journal::ReadStatus::record) {
-    fmt::print("{:<10} {:<31} {:>5} {:>7}  {}\n", r.seq.raw(), time_text(r.time), r.type, r.payload.size(),
-               hex_prefix(r.payload, args.hex_bytes));
+    // Decoded as the engine's command where it is one; raw bytes otherwise.
+    auto command = engine::decode_command(r.seq, r.time, r.type, r.payload);
+    fmt::print("{:<10} {:<31} {:>5} {:>7}  {:<18} {}\n", r.seq.raw(), time_text(r.time), r.type, r.payload.size(),
+               command ? to_string(command->type()) : std::string_view("?"),
+               command ? engine::describe(command->body) : hex_prefix(r.payload, args.hex_bytes));
     ++printed;
   }
   if (printed == args.limit) return kExitOk;

@@ -7,7 +7,7 @@ namespace strike::engine {
 Result<Label, Errc> Label::make(std::string_view text) noexcept {
   if (text.size() > kMax) return fail(Errc::out_of_range);
   Label l;
-  std::memcpy(l.bytes_.data(), text.data(), text.size());
+  if (!text.empty()) std::memcpy(l.bytes_.data(), text.data(), text.size());
   l.size_ = static_cast<std::uint8_t>(text.size());
   return l;
 }

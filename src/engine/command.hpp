@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -152,6 +153,8 @@ enum class CommandType : std::uint16_t {
 };
 std::string_view to_string(CommandType t) noexcept;
 CommandType type_of(const CommandBody& body) noexcept;
+// One line of text with every field (ids, ticks, lots), for `strike journal dump`.
+std::string describe(const CommandBody& body);
 
 struct Command {
   SeqNo seq{};       // stamped by the sequencer: 1, 2, 3, ...

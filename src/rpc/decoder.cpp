@@ -44,7 +44,7 @@ DecodeError error(const RequestId& id, int code, Errc reason, std::string_view p
   e.code = code;
   e.reason = reason;
   e.param_size = static_cast<std::uint8_t>(std::min(param.size(), e.param.size()));
-  std::memcpy(e.param.data(), param.data(), e.param_size);
+  if (e.param_size != 0) std::memcpy(e.param.data(), param.data(), e.param_size);
   return e;
 }
 
@@ -431,7 +431,7 @@ RequestId RequestId::text(std::string_view s) noexcept {
   RequestId id;
   id.kind_ = Kind::text;
   id.size_ = static_cast<std::uint8_t>(std::min(s.size(), kMaxText));
-  std::memcpy(id.text_.data(), s.data(), id.size_);
+  if (id.size_ != 0) std::memcpy(id.text_.data(), s.data(), id.size_);
   return id;
 }
 
