@@ -38,8 +38,10 @@ class ReferenceBook {
     s.price = Price{price};
     s.qty = o.qty;
     s.display = o.display;
-    s.trigger_price = o.trigger_price;
-    s.trigger = o.trigger;
+    if (is_stop(o.type)) {
+      s.trigger_price = o.trigger_price;
+      s.trigger = o.trigger;
+    }
     s.expiry = o.tif == TimeInForce::gtd ? o.expiry : Timestamp{};
     s.post_only = o.post_only;
     s.stp = o.stp;
@@ -439,6 +441,8 @@ class ReferenceBook {
     if (it->second.empty()) ladder.erase(it);
     emit(Triggered{o.id, o.account, o.side, source, o.trigger_price, Price{*prices_[static_cast<int>(source)]}});
     o.type = triggered_type(o.type);
+    o.trigger_price = Price{0};  // a triggered order is a plain order now
+    o.trigger = PriceSource::last;
     if (o.type == OrderType::market) o.price = Price{protection(o.side)};
     enter(o, true);
   }
