@@ -93,6 +93,42 @@ void BM_StreamLatency(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ops.size()));
 }
 
+// Cancel cost against queue depth at a fixed book size: 65,536 buy orders in levels of
+// `depth` orders; each iteration cancels a uniformly chosen order and adds a new one at its
+// price (so the depth stays put). O(1) cancel means the same cost at every depth; what
+// changes is only which cache lines are warm.
+void BM_CancelAndReplaceVsQueueDepth(benchmark::State& state) {
+  constexpr std::uint32_t kOrders = 65'536;
+  const auto depth = static_cast<std::uint32_t>(state.range(0));
+  OrderBook<NullSink> book(BookConfig{});
+  struct Live {
+    std::uint64_t id;
+    std::int64_t price;
+  };
+  std::vector<Live> live(kOrders);
+  std::uint64_t next_id = 1;
+  NewOrder o;
+  o.account = AccountId{1};
+  o.qty = Qty{1};
+  for (std::uint32_t i = 0; i < kOrders; ++i) {
+    live[i] = {next_id++, 1'000'000 - static_cast<std::int64_t>(i / depth)};
+    o.id = OrderId{live[i].id};
+    o.price = Price{live[i].price};
+    (void)book.submit(o, Timestamp{});
+  }
+  Xoshiro256 rng(7);
+  for (auto _ : state) {
+    Live& l = live[rng() % kOrders];
+    benchmark::DoNotOptimize(book.cancel(OrderId{l.id}, AccountId{1}, Timestamp{}));
+    l.id = next_id++;
+    o.id = OrderId{l.id};
+    o.price = Price{l.price};
+    benchmark::DoNotOptimize(book.submit(o, Timestamp{}));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+BENCHMARK(BM_CancelAndReplaceVsQueueDepth)->ArgName("depth")->Arg(1)->Arg(64)->Arg(700)->Arg(65'536);
 BENCHMARK(BM_Stream_Ring)->ArgName("deep")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_Stream_Null)->ArgName("deep")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_StreamLatency)->ArgName("deep")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(1);

@@ -13,5 +13,6 @@ inline constexpr int kExitUsage = 2;
 
 void add_version_command(CLI::App& root, int& exit_code);
 void add_instruments_command(CLI::App& root, int& exit_code);
+void add_lobster_command(CLI::App& root, int& exit_code);
 
 }  // namespace strike::app

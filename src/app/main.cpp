@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   int exit_code = strike::app::kExitOk;
   strike::app::add_version_command(root, exit_code);
   strike::app::add_instruments_command(root, exit_code);
+  strike::app::add_lobster_command(root, exit_code);
 
   try {
     root.parse(argc, argv);

@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 
 #include "book/detail/ladder.hpp"
+#include "book/detail/memory.hpp"
 #include "book/detail/pool.hpp"
 #include "book/types.hpp"
 
@@ -1046,8 +1047,9 @@ class OrderBook {
 
   BookConfig cfg_;
   Sink sink_;
-  std::vector<Order> orders_;  // by handle; grows, so never hold an Order& across alloc_order()
-  std::vector<detail::OrderExt> ext_;
+  // By handle; grows, so never hold an Order& across alloc_order().
+  std::vector<Order, detail::PoolAllocator<Order>> orders_;
+  std::vector<detail::OrderExt, detail::PoolAllocator<detail::OrderExt>> ext_;
   std::uint32_t free_order_ = kNil;
   detail::HandleMap ids_;  // every open order, resting and stop
   std::uint64_t max_id_ = 0;  // highest id ever registered

@@ -299,19 +299,20 @@ class ReferenceBook {
   void enter(OrderState in, bool registered) {
     const bool immediate = in.type == OrderType::market || in.tif == TimeInForce::ioc || in.tif == TimeInForce::fok;
     if (in.tif == TimeInForce::fok) {
-      // Try it on a copy of the whole book; keep the copy only if the order filled completely
-      // without meeting its own orders (other than cancelling them, under cancel_resting).
+      // Try it on a scratch book holding copies of the levels it can reach; run it for real
+      // only if it filled completely there without meeting its own orders (other than
+      // cancelling them, under cancel_resting).
       std::vector<Event> trial;
-      ReferenceBook copy = *this;
-      copy.out_ = &trial;
+      ReferenceBook scratch(cfg_, &trial);
+      const Queues& opp = book(opposite(in.side));
+      Queues& copy = scratch.book(opposite(in.side));
+      for (const auto& [px, q] : opp)
+        if (in.side == Side::buy ? px <= in.price.raw() : px >= in.price.raw()) copy.emplace(px, q);
       OrderState t = in;
       bool stopped_by_self_trade = false;
-      copy.match(t, &stopped_by_self_trade);
+      scratch.match(t, &stopped_by_self_trade);
       if (t.qty.raw() == 0 && !stopped_by_self_trade) {
-        std::vector<Event>* out = out_;
-        *this = std::move(copy);
-        out_ = out;
-        out_->insert(out_->end(), trial.begin(), trial.end());
+        match(in, nullptr);
       } else {
         emit(Cancelled{in.id, in.account, in.side, in.price, in.qty, CancelReason::fok_unfilled, in.reduce_only});
       }

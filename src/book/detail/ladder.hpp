@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "book/detail/memory.hpp"
 #include "book/detail/pool.hpp"  // kNil
 
 namespace strike::book::detail {
@@ -74,7 +75,7 @@ class PagePool {
     pages_[i].next_free = free_;
     free_ = i;
   }
-  std::vector<Page> pages_;
+  std::vector<Page, PoolAllocator<Page>> pages_;
   std::uint32_t free_ = kNil;
   std::uint32_t in_use_ = 0;
 };

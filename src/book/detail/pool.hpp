@@ -10,6 +10,7 @@
 #include <memory>
 #include <new>
 
+#include "book/detail/memory.hpp"
 #include "core/assert.hpp"
 
 namespace strike::book::detail {
@@ -80,13 +81,14 @@ class HandleMap {
 
   // Slots on 64-byte boundaries, so a group of four never straddles a cache line.
   struct FreeSlots {
-    void operator()(Slot* p) const noexcept { ::operator delete[](p, std::align_val_t{64}); }
+    std::uint32_t n;
+    void operator()(Slot* p) const noexcept { pool_free(p, n * sizeof(Slot), 64); }
   };
   using Slots = std::unique_ptr<Slot[], FreeSlots>;
   static Slots make_slots(std::uint32_t n) {
-    auto* p = static_cast<Slot*>(::operator new[](n * sizeof(Slot), std::align_val_t{64}));
+    auto* p = static_cast<Slot*>(pool_allocate(n * sizeof(Slot), 64));
     for (std::uint32_t i = 0; i < n; ++i) new (p + i) Slot{};
-    return Slots(p);
+    return Slots(p, FreeSlots{n});
   }
   void rehash(std::uint32_t cap) {
     STRIKE_ASSERT(cap != 0 && cap <= (1u << 31), "map too large");
@@ -100,7 +102,7 @@ class HandleMap {
       if (old[i].value != kNil) place(old[i].tag, old[i].value);
   }
 
-  Slots slots_;
+  Slots slots_{nullptr, FreeSlots{0}};
   std::uint32_t size_ = 0;
   std::uint32_t capacity_ = 0;
   std::uint32_t mask_ = 0;
