@@ -444,21 +444,22 @@ Result<std::vector<BookRow>> parse_orderbook(std::string_view text) {
   return out;
 }
 
-Result<std::vector<Message>> read_messages(const std::string& path) {
+namespace {
+
+// Reads a file and parses it; errors name the file.
+template <class Parse>
+auto read_and_parse(const std::string& path, Parse parse) -> decltype(parse(std::string_view{})) {
   auto text = read_text(path);
   if (!text) return fail(text.error());
-  auto r = parse_messages(text.value());
+  auto r = parse(text.value());
   if (!r) return fail(Error{r.error().code, path + ": " + r.error().detail});
   return r;
 }
 
-Result<std::vector<BookRow>> read_orderbook(const std::string& path) {
-  auto text = read_text(path);
-  if (!text) return fail(text.error());
-  auto r = parse_orderbook(text.value());
-  if (!r) return fail(Error{r.error().code, path + ": " + r.error().detail});
-  return r;
-}
+}  // namespace
+
+Result<std::vector<Message>> read_messages(const std::string& path) { return read_and_parse(path, parse_messages); }
+Result<std::vector<BookRow>> read_orderbook(const std::string& path) { return read_and_parse(path, parse_orderbook); }
 
 Result<ReplayReport> replay(const std::vector<Message>& messages, const std::vector<BookRow>& rows,
                             const ReplayOptions& options) {

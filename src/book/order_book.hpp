@@ -120,9 +120,9 @@ class OrderBook {
     }
   }
 
-  // ---- commands. Each takes the sequencer's time (never earlier than the last one seen
-  // counts as the last one), first expires GTD orders whose expiry it reached, and returns
-  // Errc::ok or the reason of the Rejected event it emitted.
+  // ---- commands. Each takes the sequencer's time (a stamp earlier than one already seen
+  // counts as the latest seen), first expires GTD orders whose expiry it reached, and
+  // returns Errc::ok or the reason of the Rejected event it emitted.
 
   Errc submit(const NewOrder& o, Timestamp now) {
     advance(now);
@@ -234,7 +234,7 @@ class OrderBook {
   }
 
   // Cancels every open order matching the filter, in ascending id order. Returns how many.
-  // O(open orders): a scan of the order pool.
+  // A scan of the order pool: O(its high-water mark).
   std::uint32_t cancel_all(const CancelAllFilter& f, Timestamp now) {
     advance(now);
     scratch_.clear();
@@ -275,6 +275,7 @@ class OrderBook {
     pages_.reserve(price_pages);
     bids_.reserve(price_pages);
     asks_.reserve(price_pages);
+    for (Ladder& l : stops_) l.reserve(price_pages);
   }
 
   // ---- queries
@@ -408,10 +409,16 @@ class OrderBook {
     return Errc::ok;
   }
   STRIKE_BOOK_HOT bool in_range(std::int64_t p) const noexcept { return p >= cfg_.min_price.raw() && p <= cfg_.max_price.raw(); }
+  // The reference prices come from outside: band arithmetic in 128 bits cannot overflow.
   STRIKE_BOOK_HOT bool outside_band(std::int64_t p) const noexcept {
     if (cfg_.price_band.raw() == 0 || !has_price_[kMark]) return false;
-    const std::int64_t mark = prices_[kMark], band = cfg_.price_band.raw();
-    return p > mark + band || p < mark - band;
+    const int128 d = static_cast<int128>(p) - prices_[kMark];
+    return d > cfg_.price_band.raw() || d < -cfg_.price_band.raw();
+  }
+  // mark +/- band, clamped to the price limits.
+  std::int64_t band_edge(bool upper) const noexcept {
+    const int128 edge = static_cast<int128>(prices_[kMark]) + (upper ? cfg_.price_band.raw() : -cfg_.price_band.raw());
+    return static_cast<std::int64_t>(std::clamp<int128>(edge, cfg_.min_price.raw(), cfg_.max_price.raw()));
   }
   STRIKE_BOOK_HOT Errc check_limit_price(std::int64_t p) const noexcept {
     if (!in_range(p)) return Errc::book_price_out_of_range;
@@ -488,11 +495,11 @@ class OrderBook {
     const bool band = cfg_.price_band.raw() != 0 && has_price_[kMark];
     if (side == Side::buy) {
       std::int64_t limit = best > cfg_.max_price.raw() - reach ? cfg_.max_price.raw() : best + reach;
-      if (band) limit = std::min(limit, prices_[kMark] + cfg_.price_band.raw());
+      if (band) limit = std::min(limit, band_edge(true));
       return limit;
     }
     std::int64_t limit = best < cfg_.min_price.raw() + reach ? cfg_.min_price.raw() : best - reach;
-    if (band) limit = std::max(limit, prices_[kMark] - cfg_.price_band.raw());
+    if (band) limit = std::max(limit, band_edge(false));
     return limit;
   }
 

@@ -81,9 +81,11 @@ void run_differential(std::uint64_t seed, std::uint64_t ops) {
   EXPECT_GT(stp, ops / 1000);
 }
 
-// Streams that once found a bug, kept so the fix stays fixed: (seed, commands).
-//   20240601/14,356: a self-trade (prevention off) filled the account's last resting order,
-//   freeing its account record just before the incoming order rested with it.
+// Streams that once found a bug, kept so the fix stays fixed: (seed, commands). A stream is
+// a function of the generator too, so each bug is also pinned by a unit test:
+//   20240601/14,356 (generator of commit a4c8d72): a self-trade (prevention off) filled the
+//   account's last resting order, freeing its account record just before the incoming order
+//   rested with it; order_book_test.cpp, AnOrderThatFillsItsAccountsLastRestingOrder...
 struct Regression {
   std::uint64_t seed, ops;
 };

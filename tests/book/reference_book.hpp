@@ -213,7 +213,8 @@ class ReferenceBook {
   bool outside_band(std::int64_t p) const {
     const auto& mark = prices_[static_cast<int>(PriceSource::mark)];
     if (cfg_.price_band.raw() == 0 || !mark) return false;
-    return p > *mark + cfg_.price_band.raw() || p < *mark - cfg_.price_band.raw();
+    const int128 d = static_cast<int128>(p) - *mark;
+    return d > cfg_.price_band.raw() || d < -cfg_.price_band.raw();
   }
   Errc check_qty(std::int64_t q) const {
     if (q <= 0 || q > cfg_.max_qty.raw()) return Errc::book_invalid_quantity;
@@ -284,11 +285,11 @@ class ReferenceBook {
     const bool band = cfg_.price_band.raw() != 0 && mark.has_value();
     if (side == Side::buy) {
       std::int64_t limit = std::min(*best + cfg_.market_protection.raw(), cfg_.max_price.raw());
-      if (band) limit = std::min(limit, *mark + cfg_.price_band.raw());
+      if (band) limit = std::min<int128>(limit, std::max<int128>(int128{*mark} + cfg_.price_band.raw(), cfg_.min_price.raw()));
       return limit;
     }
     std::int64_t limit = std::max(*best - cfg_.market_protection.raw(), cfg_.min_price.raw());
-    if (band) limit = std::max(limit, *mark - cfg_.price_band.raw());
+    if (band) limit = std::max<int128>(limit, std::min<int128>(int128{*mark} - cfg_.price_band.raw(), cfg_.max_price.raw()));
     return limit;
   }
 
