@@ -1058,11 +1058,11 @@ class OrderBook {
   std::vector<Order, detail::PoolAllocator<Order>> orders_;
   std::vector<detail::OrderExt, detail::PoolAllocator<detail::OrderExt>> ext_;
   std::uint32_t free_order_ = kNil;
-  detail::HandleMap ids_;  // every open order, resting and stop
+  detail::TaggedHandleMap ids_;  // every open order, resting and stop
   std::uint64_t max_id_ = 0;  // highest id ever registered
   std::vector<detail::AccountRec> accounts_;
   std::uint32_t free_account_ = kNil;
-  detail::HandleMap account_ids_;
+  detail::TaggedHandleMap account_ids_;
   detail::PagePool pages_;
   Ladder bids_{true};
   Ladder asks_{false};
