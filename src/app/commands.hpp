@@ -19,5 +19,6 @@ void add_audit_command(CLI::App& root, int& exit_code);
 void add_journal_command(CLI::App& root, int& exit_code);
 void add_price_command(CLI::App& root, int& exit_code);
 void add_surface_command(CLI::App& root, int& exit_code);
+void add_lobster_command(CLI::App& root, int& exit_code);
 
 }  // namespace strike::app

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   strike::app::add_journal_command(root, exit_code);
   strike::app::add_price_command(root, exit_code);
   strike::app::add_surface_command(root, exit_code);
+  strike::app::add_lobster_command(root, exit_code);
 
   try {
     root.parse(argc, argv);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "book/types.hpp"
+#include "core/instrument.hpp"
 
 namespace strike::book {
 
@@ -132,6 +133,23 @@ Status<Error> BookConfig::check() const {
   if (price_band.raw() < 0 || price_band.raw() > kMaxPrice) return bad("price_band");
   if (market_protection.raw() < 0 || market_protection.raw() > kMaxPrice) return bad("market_protection");
   return {};
+}
+
+Result<BookConfig> book_config_for(const Instrument& instrument) {
+  BookConfig c;
+  const auto& steps = instrument.ticks.steps();
+  if (steps.size() > kMaxTickSteps)
+    return fail(Errc::config_bad_value, fmt::format("{}: {} tick steps, the book takes {}", instrument.name, steps.size(),
+                                                    kMaxTickSteps));
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    auto from = steps_of(steps[i].above_price, instrument.ticks.finest());
+    auto tick = steps_of(steps[i].tick, instrument.ticks.finest());
+    if (!from || !tick) return fail(Errc::config_bad_value, fmt::format("{}: tick step {}", instrument.name, i));
+    c.tick_steps[i] = book::TickStep{Price{from.value()}, tick.value()};
+  }
+  c.tick_step_count = static_cast<std::uint8_t>(steps.size());
+  if (auto ok = c.check(); !ok) return fail(ok.error());
+  return c;
 }
 
 }  // namespace strike::book

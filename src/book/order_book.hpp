@@ -9,7 +9,7 @@
 //
 // Invariants (validate() checks them all): the book is never crossed; every level's
 // aggregates equal the sums over its FIFO; every open order is in the id map and its
-// account's list, and nothing else is; a rejected command changes nothing; events are a
+// account's count, and nothing else is; a rejected command changes nothing; events are a
 // pure function of (state, command).
 //
 // Costs: add, cancel and amend-down are O(1) whatever the queue depth (intrusive FIFO per
@@ -18,7 +18,7 @@
 // come from pools that grow in chunks to a high-water mark and are then reused (reserve()
 // pre-sizes them). No virtual call, no std::function, no exception: the Sink is a template
 // parameter with `void on(const Event&)` overloads for each event type of types.hpp.
-// state_hash(), snapshot() and validate() are O(open orders).
+// cancel_all(), state_hash(), snapshot() and validate() are O(open orders).
 #pragma once
 
 #include <algorithm>
@@ -30,14 +30,20 @@
 #include <fmt/format.h>
 
 #include "book/detail/ladder.hpp"
+#include "book/detail/memory.hpp"
 #include "book/detail/pool.hpp"
 #include "book/types.hpp"
+
+// The hot path is a handful of small functions; inlining them into submit()/cancel() removes
+// a call frame per step (about a quarter of the instructions of an add).
+#define STRIKE_BOOK_HOT [[gnu::always_inline]] inline
+#define STRIKE_BOOK_COLD [[gnu::noinline, gnu::cold]]
 
 namespace strike::book {
 
 namespace detail {
 
-// One open order. The first cache line is what matching and cancel touch.
+// One open order: one cache line, what matching and cancel touch. A free slot has leaves 0.
 struct alignas(64) Order {
   std::uint64_t id = 0;
   std::uint64_t account = 0;
@@ -55,19 +61,23 @@ struct alignas(64) Order {
   StpMode stp = StpMode::none;
   PriceSource trigger = PriceSource::last;
   bool reduce_only = false;
-  // Cold: icebergs, stops, GTD, account list.
-  std::int64_t display = 0;
-  std::int64_t trigger_price = 0;
-  std::int64_t expiry = 0;
-  std::uint32_t acct_prev = kNil;
-  std::uint32_t acct_next = kNil;
-  std::uint32_t heap_pos = kNil;
+  bool iceberg = false;
+};
+static_assert(sizeof(Order) == 64);
+
+// What only icebergs, stops and GTD orders need, beside the order (same handle). Read only
+// when the order's flags say so: a plain GTC order never touches it.
+struct OrderExt {
+  std::int64_t display = 0;        // iceberg
+  std::int64_t trigger_price = 0;  // stop
+  std::int64_t expiry = 0;         // gtd
+  std::uint32_t heap_pos = kNil;   // gtd
 };
 
 struct AccountRec {
   std::uint64_t account = 0;
-  std::uint32_t count = 0;    // open orders, resting and stops
-  std::uint32_t head = kNil;  // first order of the account's list; next free record when free
+  std::uint32_t count = 0;  // open orders, resting and stops (0: free record)
+  std::uint32_t next_free = kNil;
 };
 
 // Deterministic 64-bit digest (no addresses, no layout): a multiply-xorshift chain.
@@ -110,9 +120,9 @@ class OrderBook {
     }
   }
 
-  // ---- commands. Each takes the sequencer's time (never earlier than the last one seen
-  // counts as the last one), first expires GTD orders whose expiry it reached, and returns
-  // Errc::ok or the reason of the Rejected event it emitted.
+  // ---- commands. Each takes the sequencer's time (a stamp earlier than one already seen
+  // counts as the latest seen), first expires GTD orders whose expiry it reached, and
+  // returns Errc::ok or the reason of the Rejected event it emitted.
 
   Errc submit(const NewOrder& o, Timestamp now) {
     advance(now);
@@ -131,11 +141,15 @@ class OrderBook {
     in.tif = o.tif;
     in.post_only = o.post_only;
     in.stp = o.stp;
-    in.trigger = o.trigger;
+    in.trigger = is_stop(o.type) ? o.trigger : PriceSource::last;
     in.reduce_only = o.reduce_only;
-    in.display = o.display.raw();
-    in.trigger_price = o.trigger_price.raw();
-    in.expiry = o.tif == TimeInForce::gtd ? o.expiry.ns() : 0;
+    in.iceberg = o.display.raw() != 0;
+    if (in.iceberg || is_stop(o.type) || o.tif == TimeInForce::gtd) {
+      detail::OrderExt& x = ext_[h];
+      x.display = o.display.raw();
+      x.trigger_price = o.trigger_price.raw();
+      x.expiry = o.tif == TimeInForce::gtd ? o.expiry.ns() : 0;
+    }
     if (is_market(o.type)) price = is_stop(o.type) ? 0 : protection(o.side);
     in.price = price;
     sink_.on(Accepted{o.id, o.account, o.side, o.type, o.tif, Price{price}, o.qty, o.display, o.reduce_only, repriced});
@@ -152,7 +166,7 @@ class OrderBook {
 
   Errc cancel(OrderId id, AccountId account, Timestamp now) {
     advance(now);
-    const std::uint32_t h = ids_.find(id.raw());
+    const std::uint32_t h = find_order(id.raw());
     if (h == kNil) return reject(id, account, Command::cancel, Errc::book_unknown_order);
     if (orders_[h].account != account.raw()) return reject(id, account, Command::cancel, Errc::book_not_owner);
     cancel_order(h, CancelReason::user);
@@ -161,7 +175,7 @@ class OrderBook {
 
   Errc amend(const AmendOrder& a, Timestamp now) {
     advance(now);
-    const std::uint32_t h = ids_.find(a.id.raw());
+    const std::uint32_t h = find_order(a.id.raw());
     if (h == kNil) return reject(a.id, a.account, Command::amend, Errc::book_unknown_order);
     Order& o = orders_[h];
     if (o.account != a.account.raw()) return reject(a.id, a.account, Command::amend, Errc::book_not_owner);
@@ -198,7 +212,7 @@ class OrderBook {
     if (old_level.count == 0) own.set_empty(pages_, old_ref);
     o.price = price;
     o.leaves = qty;
-    o.visible = shown(o.display, qty);
+    o.visible = shown(h, qty);
     sink_.on(Amended{a.id, a.account, o.side, Price{price}, Qty{qty}, Price{old_price}, Qty{old_qty}, false,
                      AmendReason::user});
     if (price != old_price) {
@@ -220,33 +234,16 @@ class OrderBook {
   }
 
   // Cancels every open order matching the filter, in ascending id order. Returns how many.
+  // A scan of the order pool: O(its high-water mark).
   std::uint32_t cancel_all(const CancelAllFilter& f, Timestamp now) {
     advance(now);
     scratch_.clear();
-    const auto wanted = [&](std::uint32_t h) {
+    for (std::uint32_t h = 0; h < orders_.size(); ++h) {
       const Order& o = orders_[h];
-      if (f.side && o.side != *f.side) return false;
-      return is_stop(o.type) ? f.stops : f.resting;
-    };
-    if (f.account) {
-      const std::uint32_t r = account_ids_.find(f.account->raw());
-      if (r != kNil)
-        for (std::uint32_t h = accounts_[r].head; h != kNil; h = orders_[h].acct_next)
-          if (wanted(h)) scratch_.push_back(h);
-    } else {
-      const auto collect = [&](const Ladder& ladder) {
-        ladder.for_each(pages_, [&](LevelRef r, std::int64_t) {
-          for (std::uint32_t h = level(r).head; h != kNil; h = orders_[h].next)
-            if (wanted(h)) scratch_.push_back(h);
-          return true;
-        });
-      };
-      if (f.resting) {
-        collect(bids_);
-        collect(asks_);
-      }
-      if (f.stops)
-        for (const Ladder& l : stops_) collect(l);
+      if (o.leaves == 0) continue;  // free slot
+      if (f.account && o.account != f.account->raw()) continue;
+      if (f.side && o.side != *f.side) continue;
+      if (is_stop(o.type) ? f.stops : f.resting) scratch_.push_back(h);
     }
     std::sort(scratch_.begin(), scratch_.end(),
               [this](std::uint32_t a, std::uint32_t b) { return orders_[a].id < orders_[b].id; });
@@ -269,8 +266,8 @@ class OrderBook {
   // Pre-sizes the pools so a book that stays within these bounds never allocates: open
   // orders, 64-price pages in use (both sides and stops), accounts with open orders.
   void reserve(std::uint32_t orders, std::uint32_t price_pages, std::uint32_t accounts) {
-    while (orders_.capacity() < orders) add_order_chunk();
-    while (accounts_.capacity() < accounts) add_account_chunk();
+    if (orders_.size() < orders) grow_orders(orders);
+    if (accounts_.size() < accounts) grow_accounts(accounts);
     account_ids_.reserve(accounts);
     ids_.reserve(orders);
     gtd_.reserve(orders);
@@ -278,6 +275,7 @@ class OrderBook {
     pages_.reserve(price_pages);
     bids_.reserve(price_pages);
     asks_.reserve(price_pages);
+    for (Ladder& l : stops_) l.reserve(price_pages);
   }
 
   // ---- queries
@@ -305,16 +303,16 @@ class OrderBook {
     return n;
   }
   std::optional<OrderState> find(OrderId id) const noexcept {
-    const std::uint32_t h = ids_.find(id.raw());
+    const std::uint32_t h = find_order(id.raw());
     if (h == kNil) return std::nullopt;
-    return state_of(orders_[h]);
+    return state_of(h);
   }
   // L3: every open order in canonical order (see BookSnapshot): f(const OrderState&).
   template <class F>
   void for_each_order(F&& f) const {
     const auto walk = [&](const Ladder& ladder) {
       ladder.for_each(pages_, [&](LevelRef r, std::int64_t) {
-        for (std::uint32_t h = level(r).head; h != kNil; h = orders_[h].next) f(state_of(orders_[h]));
+        for (std::uint32_t h = level(r).head; h != kNil; h = orders_[h].next) f(state_of(h));
         return true;
       });
     };
@@ -325,7 +323,7 @@ class OrderBook {
   std::uint32_t resting_count() const noexcept { return ids_.size() - stop_count_; }
   std::uint32_t stop_count() const noexcept { return stop_count_; }
   std::uint32_t open_orders(AccountId account) const noexcept {
-    const std::uint32_t r = account_ids_.find(account.raw());
+    const std::uint32_t r = find_account(account.raw());
     return r == kNil ? 0 : accounts_[r].count;
   }
   std::optional<Price> price(PriceSource source) const noexcept {
@@ -338,7 +336,8 @@ class OrderBook {
   const Sink& sink() const noexcept { return sink_; }
   // Heap bytes held (pools at their high-water mark), for capacity planning.
   std::size_t memory_bytes() const noexcept {
-    std::size_t n = orders_.bytes() + ids_.bytes() + accounts_.bytes() + account_ids_.bytes() + pages_.bytes() +
+    std::size_t n = orders_.capacity() * sizeof(Order) + ext_.capacity() * sizeof(detail::OrderExt) + ids_.bytes() +
+                    accounts_.capacity() * sizeof(detail::AccountRec) + account_ids_.bytes() + pages_.bytes() +
                     bids_.bytes() + asks_.bytes() + gtd_.capacity() * 4 + scratch_.capacity() * 4;
     for (const Ladder& l : stops_) n += l.bytes();
     return n;
@@ -403,19 +402,25 @@ class OrderBook {
  private:
   // ---- validation of commands (no state change)
 
-  Errc check_qty(std::int64_t q) const noexcept {
+  STRIKE_BOOK_HOT Errc check_qty(std::int64_t q) const noexcept {
     if (q <= 0 || q > cfg_.max_qty.raw()) return Errc::book_invalid_quantity;
     if (cfg_.lot != 1 && q % cfg_.lot != 0) return Errc::book_off_lot;
     if (q < cfg_.min_qty.raw()) return Errc::book_below_min_size;
     return Errc::ok;
   }
-  bool in_range(std::int64_t p) const noexcept { return p >= cfg_.min_price.raw() && p <= cfg_.max_price.raw(); }
-  bool outside_band(std::int64_t p) const noexcept {
+  STRIKE_BOOK_HOT bool in_range(std::int64_t p) const noexcept { return p >= cfg_.min_price.raw() && p <= cfg_.max_price.raw(); }
+  // The reference prices come from outside: band arithmetic in 128 bits cannot overflow.
+  STRIKE_BOOK_HOT bool outside_band(std::int64_t p) const noexcept {
     if (cfg_.price_band.raw() == 0 || !has_price_[kMark]) return false;
-    const std::int64_t mark = prices_[kMark], band = cfg_.price_band.raw();
-    return p > mark + band || p < mark - band;
+    const int128 d = static_cast<int128>(p) - prices_[kMark];
+    return d > cfg_.price_band.raw() || d < -cfg_.price_band.raw();
   }
-  Errc check_limit_price(std::int64_t p) const noexcept {
+  // mark +/- band, clamped to the price limits.
+  std::int64_t band_edge(bool upper) const noexcept {
+    const int128 edge = static_cast<int128>(prices_[kMark]) + (upper ? cfg_.price_band.raw() : -cfg_.price_band.raw());
+    return static_cast<std::int64_t>(std::clamp<int128>(edge, cfg_.min_price.raw(), cfg_.max_price.raw()));
+  }
+  STRIKE_BOOK_HOT Errc check_limit_price(std::int64_t p) const noexcept {
     if (!in_range(p)) return Errc::book_price_out_of_range;
     if (!cfg_.on_grid(Price{p})) return Errc::book_off_tick;
     if (outside_band(p)) return Errc::book_outside_price_band;
@@ -432,7 +437,7 @@ class OrderBook {
   Errc post_only_price(Side side, PostOnly mode, std::int64_t& price, bool& repriced) const noexcept {
     const Ladder& opp = side_ladder(opposite(side));
     if (opp.empty()) return Errc::ok;
-    const std::int64_t best = Ladder::price_of(pages_, opp.best(pages_));
+    const std::int64_t best = opp.best_price();
     const bool takes = side == Side::buy ? price >= best : price <= best;
     if (!takes) return Errc::ok;
     if (mode == PostOnly::reject) return Errc::book_post_only_would_take;
@@ -443,8 +448,9 @@ class OrderBook {
     return Errc::ok;
   }
 
-  Errc check_new(const NewOrder& o, std::int64_t& price, bool& repriced, std::uint32_t& acct) const noexcept {
-    if (ids_.find(o.id.raw()) != kNil) return Errc::book_duplicate_order_id;
+  STRIKE_BOOK_HOT Errc check_new(const NewOrder& o, std::int64_t& price, bool& repriced, std::uint32_t& acct) const noexcept {
+    // Engine ids increase: one above every id seen cannot be open (and needs no probe).
+    if (o.id.raw() <= max_id_ && find_order(o.id.raw()) != kNil) return Errc::book_duplicate_order_id;
     if (o.type > OrderType::take_market || o.tif > TimeInForce::fok || o.post_only > PostOnly::reprice ||
         o.stp > StpMode::decrement_both || o.trigger > PriceSource::index || o.side > Side::sell)
       return Errc::book_invalid_order;
@@ -464,7 +470,7 @@ class OrderBook {
       if (const Errc e = check_trigger(o.type, o.side, o.trigger, o.trigger_price.raw()); e != Errc::ok) return e;
     if (o.tif == TimeInForce::gtd && o.expiry.ns() <= now_) return Errc::book_expiry_not_future;
     if (stop || !immediate) {  // can become open: counts against the account's limit
-      acct = account_ids_.find(o.account.raw());
+      acct = find_account(o.account.raw());
       if (cfg_.max_open_orders != 0 && acct != kNil && accounts_[acct].count >= cfg_.max_open_orders)
         return Errc::book_too_many_open_orders;
     }
@@ -472,7 +478,7 @@ class OrderBook {
     return Errc::ok;
   }
 
-  Errc reject(OrderId id, AccountId account, Command c, Errc e) {
+  STRIKE_BOOK_COLD Errc reject(OrderId id, AccountId account, Command c, Errc e) {
     sink_.on(Rejected{id, account, c, e});
     return e;
   }
@@ -484,21 +490,21 @@ class OrderBook {
   std::int64_t protection(Side side) const noexcept {
     const Ladder& opp = side_ladder(opposite(side));
     if (opp.empty()) return 0;
-    const std::int64_t best = Ladder::price_of(pages_, opp.best(pages_));
+    const std::int64_t best = opp.best_price();
     const std::int64_t reach = cfg_.market_protection.raw();
     const bool band = cfg_.price_band.raw() != 0 && has_price_[kMark];
     if (side == Side::buy) {
       std::int64_t limit = best > cfg_.max_price.raw() - reach ? cfg_.max_price.raw() : best + reach;
-      if (band) limit = std::min(limit, prices_[kMark] + cfg_.price_band.raw());
+      if (band) limit = std::min(limit, band_edge(true));
       return limit;
     }
     std::int64_t limit = best < cfg_.min_price.raw() + reach ? cfg_.min_price.raw() : best - reach;
-    if (band) limit = std::max(limit, prices_[kMark] - cfg_.price_band.raw());
+    if (band) limit = std::max(limit, band_edge(false));
     return limit;
   }
 
   // An accepted (new, triggered) order takes what it can, then rests or is cancelled.
-  void enter(std::uint32_t h, bool registered, std::uint32_t acct) {
+  STRIKE_BOOK_HOT void enter(std::uint32_t h, bool registered, std::uint32_t acct) {
     Order& in = orders_[h];
     const bool immediate = in.type == OrderType::market || in.tif == TimeInForce::ioc || in.tif == TimeInForce::fok;
     if (in.tif == TimeInForce::fok && !fok_fillable(in)) {
@@ -507,7 +513,7 @@ class OrderBook {
       finish(h, registered);
       return;
     }
-    match(h, in.price);
+    if (crosses(in.side, in.price)) match(h, in.price);
     if (in.leaves == 0) {
       finish(h, registered);
     } else if (immediate) {
@@ -521,7 +527,7 @@ class OrderBook {
       rest(h);
     }
   }
-  void finish(std::uint32_t h, bool registered) {
+  STRIKE_BOOK_HOT void finish(std::uint32_t h, bool registered) {
     if (registered) {
       close(h);
     } else {
@@ -529,40 +535,54 @@ class OrderBook {
     }
   }
 
+  STRIKE_BOOK_HOT bool crosses(Side side, std::int64_t limit) const noexcept {
+    const Ladder& opp = side_ladder(opposite(side));
+    return !opp.empty() && (side == Side::buy ? opp.best_price() <= limit : opp.best_price() >= limit);
+  }
+
   // Trades the incoming order `h` against the other side up to `limit`, best price first,
   // FIFO within a price, each trade at the maker's price.
   void match(std::uint32_t h, std::int64_t limit) {
     Order& in = orders_[h];
-    const bool buy = in.side == Side::buy;
+    // The taker in registers: stores into makers and levels cannot make the compiler reload it.
+    const std::uint64_t taker = in.id, taker_account = in.account;
+    const Side side = in.side;
+    const StpMode stp = in.stp;
+    const bool taker_reduce_only = in.reduce_only;
+    std::int64_t leaves = in.leaves;
+    const bool buy = side == Side::buy;
     Ladder& opp = buy ? asks_ : bids_;
-    const Side maker_side = opposite(in.side);
-    while (in.leaves > 0 && !opp.empty()) {
-      const LevelRef r = opp.best(pages_);
-      const std::int64_t px = Ladder::price_of(pages_, r);
+    const Side maker_side = opposite(side);
+    while (leaves > 0 && !opp.empty()) {
+      const std::int64_t px = opp.best_price();
       if (buy ? px > limit : px < limit) break;
+      const LevelRef r = opp.best();
       Level& l = level(r);
       const std::int64_t before_qty = l.visible;
       const std::uint32_t before_count = l.count;
       bool stop = false, traded = false;
-      while (in.leaves > 0 && l.count != 0) {
+      while (leaves > 0 && l.count != 0) {
         const std::uint32_t mh = l.head;
         Order& m = orders_[mh];
-        if (in.stp != StpMode::none && m.account == in.account) [[unlikely]] {
+        if (stp != StpMode::none && m.account == taker_account) [[unlikely]] {
+          in.leaves = leaves;
           stop = self_trade(in, mh, l);
+          leaves = in.leaves;
           if (stop) break;
           continue;
         }
-        const std::int64_t q = std::min(in.leaves, m.visible);
-        m.visible -= q;
-        m.leaves -= q;
-        in.leaves -= q;
+        const std::int64_t shown_qty = m.visible, open = m.leaves;
+        const std::int64_t q = std::min(leaves, shown_qty);
+        m.visible = shown_qty - q;
+        m.leaves = open - q;
+        leaves -= q;
         l.visible -= q;
         l.total -= q;
         traded = true;
-        sink_.on(Trade{OrderId{m.id}, AccountId{m.account}, OrderId{in.id}, AccountId{in.account}, Price{px}, Qty{q},
-                       in.side, Qty{m.leaves}, Qty{in.leaves}, m.reduce_only, in.reduce_only});
-        if (m.visible == 0) {
-          if (m.leaves == 0) {
+        sink_.on(Trade{OrderId{m.id}, AccountId{m.account}, OrderId{taker}, AccountId{taker_account}, Price{px}, Qty{q},
+                       side, Qty{open - q}, Qty{leaves}, m.reduce_only, taker_reduce_only});
+        if (q == shown_qty) {
+          if (q == open) {
             detach(mh, l);
             close(mh);
           } else {
@@ -575,11 +595,13 @@ class OrderBook {
       if (l.count == 0) opp.set_empty(pages_, r);
       if (stop) break;
     }
+    in.leaves = leaves;
   }
+
 
   // The incoming order meets a resting order of its own account. Returns true when the
   // incoming order is done.
-  bool self_trade(Order& in, std::uint32_t mh, Level& l) {
+  STRIKE_BOOK_COLD bool self_trade(Order& in, std::uint32_t mh, Level& l) {
     Order& m = orders_[mh];
     const auto cancel_maker = [&](std::int64_t qty) {
       sink_.on(Cancelled{OrderId{m.id}, AccountId{m.account}, m.side, Price{m.price}, Qty{qty},
@@ -628,7 +650,7 @@ class OrderBook {
   // Would a FOK order fill completely right now? Mirrors match(): with self-trade prevention
   // other than cancel_resting the order stops at its own first resting order (decrement_both
   // would shrink it, not fill it), and icebergs refill behind that order.
-  bool fok_fillable(const Order& in) const noexcept {
+  STRIKE_BOOK_COLD bool fok_fillable(const Order& in) const noexcept {
     std::int64_t need = in.leaves;
     const bool buy = in.side == Side::buy;
     bool decided = false, fillable = false;
@@ -661,7 +683,7 @@ class OrderBook {
     return decided && fillable;
   }
 
-  void set_last(std::int64_t px) noexcept {
+  STRIKE_BOOK_HOT void set_last(std::int64_t px) noexcept {
     prices_[kLast] = px;
     has_price_[kLast] = true;
   }
@@ -671,7 +693,9 @@ class OrderBook {
   static constexpr std::size_t stop_ladder(PriceSource s, bool rise) noexcept {
     return static_cast<std::size_t>(s) * 2 + (rise ? 0 : 1);
   }
-  Ladder& stop_ladder_of(const Order& o) noexcept { return stops_[stop_ladder(o.trigger, triggers_on_rise(o.type, o.side))]; }
+  Ladder& stop_ladder_of(const Order& o) noexcept {
+    return stops_[stop_ladder(o.trigger, triggers_on_rise(o.type, o.side))];
+  }
   const Ladder& stop_ladder_of(const Order& o) const noexcept {
     return stops_[stop_ladder(o.trigger, triggers_on_rise(o.type, o.side))];
   }
@@ -679,7 +703,7 @@ class OrderBook {
   void link_stop(std::uint32_t h) {
     Order& o = orders_[h];
     Ladder& ladder = stop_ladder_of(o);
-    const LevelRef r = ladder.find_or_add(pages_, o.trigger_price);
+    const LevelRef r = ladder.find_or_add(pages_, ext_[h].trigger_price);
     o.page = r.page;
     o.visible = 0;
     append(h, level(r), ladder, r);
@@ -688,22 +712,23 @@ class OrderBook {
   void unlink_stop(std::uint32_t h) {
     Order& o = orders_[h];
     Ladder& ladder = stop_ladder_of(o);
-    const LevelRef r{o.page, slot_of(o.trigger_price)};
+    const LevelRef r{o.page, slot_of(ext_[h].trigger_price)};
     Level& l = level(r);
     detach(h, l);
     if (l.count == 0) ladder.set_empty(pages_, r);
     --stop_count_;
   }
 
-  Errc amend_stop(std::uint32_t h, const AmendOrder& a) {
+  STRIKE_BOOK_COLD Errc amend_stop(std::uint32_t h, const AmendOrder& a) {
     Order& o = orders_[h];
     std::int64_t price = o.price;
     if (!is_market(o.type)) {
       price = a.price.raw();
       if (const Errc e = check_limit_price(price); e != Errc::ok) return reject(a.id, a.account, Command::amend, e);
     }
-    const std::int64_t trigger = a.trigger_price.raw() == 0 ? o.trigger_price : a.trigger_price.raw();
-    const bool moves = trigger != o.trigger_price;
+    detail::OrderExt& x = ext_[h];
+    const std::int64_t trigger = a.trigger_price.raw() == 0 ? x.trigger_price : a.trigger_price.raw();
+    const bool moves = trigger != x.trigger_price;
     if (moves)
       if (const Errc e = check_trigger(o.type, o.side, o.trigger, trigger); e != Errc::ok)
         return reject(a.id, a.account, Command::amend, e);
@@ -711,11 +736,11 @@ class OrderBook {
     if (moves) {
       unlink_stop(h);
     } else {
-      level(LevelRef{o.page, slot_of(o.trigger_price)}).total += a.qty.raw() - o.leaves;
+      level(LevelRef{o.page, slot_of(x.trigger_price)}).total += a.qty.raw() - o.leaves;
     }
     o.price = price;
     o.leaves = a.qty.raw();
-    o.trigger_price = trigger;
+    x.trigger_price = trigger;
     if (moves) link_stop(h);
     sink_.on(Amended{a.id, a.account, o.side, Price{price}, a.qty, Price{old_price}, Qty{old_qty}, !moves,
                      AmendReason::user});
@@ -730,29 +755,32 @@ class OrderBook {
       for (const bool rise : {true, false}) {
         const Ladder& l = stops_[stop_ladder(static_cast<PriceSource>(s), rise)];
         if (l.empty()) continue;
-        const LevelRef r = l.best(pages_);
-        const std::int64_t trigger = Ladder::price_of(pages_, r);
+        const std::int64_t trigger = l.best_price();
         if (rise ? prices_[s] >= trigger : prices_[s] <= trigger) {
           source = static_cast<PriceSource>(s);
-          return level(r).head;
+          return level(l.best()).head;
         }
       }
     }
     return kNil;
   }
 
+  STRIKE_BOOK_HOT void run_triggers() {
+    if (stop_count_ != 0) fire_reached_stops();
+  }
   // Fires stops one at a time until none is reached: a triggered order's trades move `last`
   // and may reach further stops, which then run in the same deterministic order.
-  void run_triggers() {
+  STRIKE_BOOK_COLD void fire_reached_stops() {
     while (stop_count_ != 0) {
       PriceSource source{};
       const std::uint32_t h = next_triggered(source);
       if (h == kNil) return;
       Order& o = orders_[h];
       unlink_stop(h);
-      sink_.on(Triggered{OrderId{o.id}, AccountId{o.account}, o.side, source, Price{o.trigger_price},
+      sink_.on(Triggered{OrderId{o.id}, AccountId{o.account}, o.side, source, Price{ext_[h].trigger_price},
                          Price{prices_[static_cast<int>(source)]}});
-      o.type = triggered_type(o.type);
+      o.type = triggered_type(o.type);  // a plain order from now on
+      o.trigger = PriceSource::last;
       if (o.type == OrderType::market) o.price = protection(o.side);
       enter(h, /*registered=*/true, o.acct);
     }
@@ -763,16 +791,17 @@ class OrderBook {
   static std::uint32_t slot_of(std::int64_t price) noexcept {
     return static_cast<std::uint32_t>(price & (detail::kPageSize - 1));
   }
-  Level& level(LevelRef r) noexcept { return pages_[r.page].levels[r.slot]; }
-  const Level& level(LevelRef r) const noexcept { return pages_[r.page].levels[r.slot]; }
-  Ladder& side_ladder(Side s) noexcept { return s == Side::buy ? bids_ : asks_; }
-  const Ladder& side_ladder(Side s) const noexcept { return s == Side::buy ? bids_ : asks_; }
-  static std::int64_t shown(std::int64_t display, std::int64_t leaves) noexcept {
-    return display == 0 ? leaves : std::min(display, leaves);
+  STRIKE_BOOK_HOT Level& level(LevelRef r) noexcept { return pages_[r.page].levels[r.slot]; }
+  STRIKE_BOOK_HOT const Level& level(LevelRef r) const noexcept { return pages_[r.page].levels[r.slot]; }
+  STRIKE_BOOK_HOT Ladder& side_ladder(Side s) noexcept { return s == Side::buy ? bids_ : asks_; }
+  STRIKE_BOOK_HOT const Ladder& side_ladder(Side s) const noexcept { return s == Side::buy ? bids_ : asks_; }
+  // The displayed part of an order's open quantity.
+  STRIKE_BOOK_HOT std::int64_t shown(std::uint32_t h, std::int64_t leaves) const noexcept {
+    return orders_[h].iceberg ? std::min(ext_[h].display, leaves) : leaves;
   }
 
   // Appends to the back of a level's FIFO and adds to its aggregates.
-  void append(std::uint32_t h, Level& l, Ladder& ladder, LevelRef r) noexcept {
+  STRIKE_BOOK_HOT void append(std::uint32_t h, Level& l, Ladder& ladder, LevelRef r) noexcept {
     Order& o = orders_[h];
     o.next = kNil;
     o.prev = l.tail;
@@ -788,7 +817,7 @@ class OrderBook {
     l.total += o.leaves;
   }
   // Removes from its level's FIFO and aggregates (the caller releases an emptied level).
-  void detach(std::uint32_t h, Level& l) noexcept {
+  STRIKE_BOOK_HOT void detach(std::uint32_t h, Level& l) noexcept {
     Order& o = orders_[h];
     if (o.prev == kNil) {
       l.head = o.next;
@@ -805,9 +834,9 @@ class OrderBook {
     l.total -= o.leaves;
   }
   // An iceberg's displayed part is gone: show the next slice at the back of the queue.
-  void refill(std::uint32_t h, Level& l) noexcept {
+  STRIKE_BOOK_COLD void refill(std::uint32_t h, Level& l) noexcept {
     Order& o = orders_[h];
-    o.visible = std::min(o.display, o.leaves);
+    o.visible = std::min(ext_[h].display, o.leaves);
     l.visible += o.visible;
     if (l.count == 1) return;
     // o is the head: move it behind the tail.
@@ -819,21 +848,21 @@ class OrderBook {
     l.tail = h;
   }
   // Links a registered order at the back of its price level and reports the level.
-  void rest(std::uint32_t h) {
+  STRIKE_BOOK_HOT void rest(std::uint32_t h) {
     rest_quiet(h);
     const Order& o = orders_[h];
     emit_level(o.side, o.price, level(LevelRef{o.page, slot_of(o.price)}));
   }
-  void rest_quiet(std::uint32_t h) {
+  STRIKE_BOOK_HOT void rest_quiet(std::uint32_t h) {
     Order& o = orders_[h];
     Ladder& ladder = side_ladder(o.side);
     const LevelRef r = ladder.find_or_add(pages_, o.price);
     o.page = r.page;
-    o.visible = shown(o.display, o.leaves);
+    o.visible = shown(h, o.leaves);
     append(h, level(r), ladder, r);
   }
 
-  void cancel_order(std::uint32_t h, CancelReason reason) {
+  STRIKE_BOOK_HOT void cancel_order(std::uint32_t h, CancelReason reason) {
     Order& o = orders_[h];
     sink_.on(Cancelled{OrderId{o.id}, AccountId{o.account}, o.side, Price{o.price}, Qty{o.leaves}, reason,
                        o.reduce_only});
@@ -850,7 +879,7 @@ class OrderBook {
     close(h);
   }
 
-  void emit_level(Side side, std::int64_t price, const Level& l) {
+  STRIKE_BOOK_HOT void emit_level(Side side, std::int64_t price, const Level& l) {
     sink_.on(LevelUpdate{side, Price{price}, Qty{l.visible}, l.count});
   }
   void emit_level_at(Side side, std::int64_t price) {
@@ -858,86 +887,84 @@ class OrderBook {
     sink_.on(LevelUpdate{side, Price{price}, Qty{r.found() ? level(r).visible : 0}, r.found() ? level(r).count : 0u});
   }
 
-  // ---- registration: id map, account list, GTD queue
+  // ---- registration: id map, account count, GTD queue
 
-  void register_order(std::uint32_t h, std::uint32_t acct) {
+  STRIKE_BOOK_HOT void register_order(std::uint32_t h, std::uint32_t acct) {
     Order& o = orders_[h];
     ids_.insert(o.id, h);
+    if (o.id > max_id_) max_id_ = o.id;
     if (acct == kNil) {
       acct = alloc_account();
       accounts_[acct].account = o.account;
       account_ids_.insert(o.account, acct);
     }
-    detail::AccountRec& a = accounts_[acct];
     o.acct = acct;
-    o.acct_prev = kNil;
-    o.acct_next = a.head;
-    if (a.head != kNil) orders_[a.head].acct_prev = h;
-    a.head = h;
-    ++a.count;
+    ++accounts_[acct].count;
     if (o.tif == TimeInForce::gtd) gtd_push(h);
   }
+  STRIKE_BOOK_HOT std::uint32_t find_order(std::uint64_t id) const noexcept {
+    return ids_.find(id, [this](std::uint32_t h) { return orders_[h].id; });
+  }
+  STRIKE_BOOK_HOT std::uint32_t find_account(std::uint64_t account) const noexcept {
+    return account_ids_.find(account, [this](std::uint32_t r) { return accounts_[r].account; });
+  }
   // Forgets a registered order (it left the book) and frees it.
-  void close(std::uint32_t h) {
+  STRIKE_BOOK_HOT void close(std::uint32_t h) {
     Order& o = orders_[h];
-    ids_.erase(o.id);
+    ids_.erase(o.id, h);
     detail::AccountRec& a = accounts_[o.acct];
-    if (o.acct_prev == kNil) {
-      a.head = o.acct_next;
-    } else {
-      orders_[o.acct_prev].acct_next = o.acct_next;
-    }
-    if (o.acct_next != kNil) orders_[o.acct_next].acct_prev = o.acct_prev;
     if (--a.count == 0) {
-      account_ids_.erase(a.account);
-      a.head = free_account_;
+      account_ids_.erase(a.account, o.acct);
+      a.next_free = free_account_;
       free_account_ = o.acct;
     }
     if (o.tif == TimeInForce::gtd) gtd_remove(h);
     free_order(h);
   }
 
-  std::uint32_t alloc_order() {
-    if (free_order_ == kNil) add_order_chunk();
+  // Storage grows by doubling, only when a free list runs dry (never during matching).
+  STRIKE_BOOK_HOT std::uint32_t alloc_order() {
+    if (free_order_ == kNil) grow_orders(orders_.empty() ? 64 : static_cast<std::uint32_t>(orders_.size() * 2));
     const std::uint32_t h = free_order_;
     free_order_ = orders_[h].next;
     return h;
   }
-  void free_order(std::uint32_t h) noexcept {
-    orders_[h] = Order{};
+  STRIKE_BOOK_HOT void free_order(std::uint32_t h) noexcept {
+    orders_[h].leaves = 0;
     orders_[h].next = free_order_;
     free_order_ = h;
   }
-  void add_order_chunk() {
-    const std::uint32_t first = orders_.grow();
-    for (std::uint32_t i = orders_.capacity(); i-- > first;) {
-      orders_[i].next = free_order_;
-      free_order_ = i;
-    }
+  void grow_orders(std::uint32_t n) {
+    STRIKE_ASSERT(n < kNil, "order pool exhausted");
+    const auto first = static_cast<std::uint32_t>(orders_.size());
+    orders_.resize(n);
+    ext_.resize(n);
+    for (std::uint32_t i = n; i-- > first;) free_order(i);
   }
-  void add_account_chunk() {
-    const std::uint32_t first = accounts_.grow();
-    for (std::uint32_t i = accounts_.capacity(); i-- > first;) {
-      accounts_[i].head = free_account_;
+  void grow_accounts(std::uint32_t n) {
+    const auto first = static_cast<std::uint32_t>(accounts_.size());
+    accounts_.resize(n);
+    for (std::uint32_t i = n; i-- > first;) {
+      accounts_[i].next_free = free_account_;
       free_account_ = i;
     }
   }
   std::uint32_t alloc_account() {
-    if (free_account_ == kNil) add_account_chunk();
+    if (free_account_ == kNil) grow_accounts(accounts_.empty() ? 8 : static_cast<std::uint32_t>(accounts_.size() * 2));
     const std::uint32_t r = free_account_;
-    free_account_ = accounts_[r].head;
+    free_account_ = accounts_[r].next_free;
     accounts_[r] = detail::AccountRec{};
     return r;
   }
 
   // GTD orders in a binary heap keyed (expiry, id): a total order, so expiry is deterministic.
   bool gtd_before(std::uint32_t a, std::uint32_t b) const noexcept {
-    const Order &x = orders_[a], &y = orders_[b];
-    return x.expiry != y.expiry ? x.expiry < y.expiry : x.id < y.id;
+    const std::int64_t ea = ext_[a].expiry, eb = ext_[b].expiry;
+    return ea != eb ? ea < eb : orders_[a].id < orders_[b].id;
   }
   void gtd_place(std::size_t i, std::uint32_t h) noexcept {
     gtd_[i] = h;
-    orders_[h].heap_pos = static_cast<std::uint32_t>(i);
+    ext_[h].heap_pos = static_cast<std::uint32_t>(i);
   }
   void gtd_sift_up(std::size_t i) noexcept {
     const std::uint32_t h = gtd_[i];
@@ -966,31 +993,48 @@ class OrderBook {
     gtd_sift_up(gtd_.size() - 1);
   }
   void gtd_remove(std::uint32_t h) noexcept {
-    const std::size_t i = orders_[h].heap_pos;
+    const std::size_t i = ext_[h].heap_pos;
     const std::uint32_t last = gtd_.back();
     gtd_.pop_back();
     if (i < gtd_.size()) {
       gtd_place(i, last);
       gtd_sift_up(i);
-      gtd_sift_down(orders_[last].heap_pos);
+      gtd_sift_down(ext_[last].heap_pos);
     }
   }
 
-  void advance(Timestamp now) {
+  STRIKE_BOOK_HOT void advance(Timestamp now) {
     if (now.ns() > now_) now_ = now.ns();
-    while (!gtd_.empty() && orders_[gtd_[0]].expiry <= now_) cancel_order(gtd_[0], CancelReason::expired);
+    if (!gtd_.empty() && ext_[gtd_[0]].expiry <= now_) expire();
+  }
+  STRIKE_BOOK_COLD void expire() {
+    while (!gtd_.empty() && ext_[gtd_[0]].expiry <= now_) cancel_order(gtd_[0], CancelReason::expired);
   }
 
   // ---- snapshots
 
   std::optional<Price> best(const Ladder& l) const noexcept {
     if (l.empty()) return std::nullopt;
-    return Price{Ladder::price_of(pages_, l.best(pages_))};
+    return Price{l.best_price()};
   }
-  OrderState state_of(const Order& o) const noexcept {
-    return OrderState{OrderId{o.id}, AccountId{o.account}, o.side, o.type, o.tif, Price{o.price}, Qty{o.leaves},
-                      Qty{o.visible}, Qty{o.display}, Price{o.trigger_price}, o.trigger,
-                      Timestamp::from_ns(o.expiry), o.post_only, o.stp, o.reduce_only};
+  OrderState state_of(std::uint32_t h) const noexcept {
+    const Order& o = orders_[h];
+    const detail::OrderExt& x = ext_[h];
+    return OrderState{OrderId{o.id},
+                      AccountId{o.account},
+                      o.side,
+                      o.type,
+                      o.tif,
+                      Price{o.price},
+                      Qty{o.leaves},
+                      Qty{o.visible},
+                      Qty{o.iceberg ? x.display : 0},
+                      Price{is_stop(o.type) ? x.trigger_price : 0},
+                      o.trigger,
+                      Timestamp::from_ns(o.tif == TimeInForce::gtd ? x.expiry : 0),
+                      o.post_only,
+                      o.stp,
+                      o.reduce_only};
   }
   void hash_config(detail::Hasher& h) const noexcept {
     h.add_signed(cfg_.tick);
@@ -1010,12 +1054,15 @@ class OrderBook {
 
   BookConfig cfg_;
   Sink sink_;
-  detail::GrowingPool<Order, 6> orders_;
+  // By handle; grows, so never hold an Order& across alloc_order().
+  std::vector<Order, detail::PoolAllocator<Order>> orders_;
+  std::vector<detail::OrderExt, detail::PoolAllocator<detail::OrderExt>> ext_;
   std::uint32_t free_order_ = kNil;
-  detail::HandleMap ids_;  // every open order, resting and stop
-  detail::GrowingPool<detail::AccountRec, 3> accounts_;
+  detail::TaggedHandleMap ids_;  // every open order, resting and stop
+  std::uint64_t max_id_ = 0;  // highest id ever registered
+  std::vector<detail::AccountRec> accounts_;
   std::uint32_t free_account_ = kNil;
-  detail::HandleMap account_ids_;
+  detail::TaggedHandleMap account_ids_;
   detail::PagePool pages_;
   Ladder bids_{true};
   Ladder asks_{false};
@@ -1042,7 +1089,7 @@ Status<Error> OrderBook<Sink>::load(const BookSnapshot& s) {
   }
   for (std::size_t i = 0; i < s.orders.size(); ++i) {
     const OrderState& o = s.orders[i];
-    if (ids_.find(o.id.raw()) != kNil) return bad(i, "duplicate id");
+    if (find_order(o.id.raw()) != kNil) return bad(i, "duplicate id");
     if (o.type > OrderType::take_market || o.tif > TimeInForce::fok || o.post_only > PostOnly::reprice ||
         o.stp > StpMode::decrement_both || o.trigger > PriceSource::index || o.side > Side::sell)
       return bad(i, "enum out of range");
@@ -1075,12 +1122,13 @@ Status<Error> OrderBook<Sink>::load(const BookSnapshot& s) {
     d.tif = o.tif;
     d.post_only = o.post_only;
     d.stp = o.stp;
-    d.trigger = o.trigger;
+    d.trigger = stop ? o.trigger : PriceSource::last;
     d.reduce_only = o.reduce_only;
-    d.display = o.display.raw();
-    d.trigger_price = o.trigger_price.raw();
-    d.expiry = o.tif == TimeInForce::gtd ? o.expiry.ns() : 0;
-    register_order(h, account_ids_.find(d.account));
+    d.iceberg = o.display.raw() != 0;
+    ext_[h].display = o.display.raw();
+    ext_[h].trigger_price = o.trigger_price.raw();
+    ext_[h].expiry = o.tif == TimeInForce::gtd ? o.expiry.ns() : 0;
+    register_order(h, find_account(d.account));
     if (stop) {
       link_stop(h);
     } else {
@@ -1098,12 +1146,12 @@ Status<Error> OrderBook<Sink>::load(const BookSnapshot& s) {
 
 template <class Sink>
 Status<Error> OrderBook<Sink>::validate() const {
-  const auto bad = [](std::string what) { return fail(Errc::book_bad_snapshot, "invariant broken: " + what); };
+  const auto bad = [](const std::string& what) { return fail(Errc::book_bad_snapshot, "invariant broken: " + what); };
   std::uint32_t seen = 0, seen_stops = 0;
   std::string problem;
   const auto check_ladder = [&](const Ladder& ladder, bool stops, Side side) {
-    if (!ladder.pages_consistent(pages_)) {
-      problem = "ladder pages out of order or empty";
+    if (!ladder.consistent(pages_)) {
+      problem = "ladder pages out of order, empty, or best level stale";
       return;
     }
     ladder.for_each(pages_, [&](LevelRef r, std::int64_t px) {
@@ -1112,18 +1160,23 @@ Status<Error> OrderBook<Sink>::validate() const {
       std::uint32_t count = 0, prev = kNil;
       for (std::uint32_t h = l.head; h != kNil; h = orders_[h].next) {
         const Order& o = orders_[h];
+        const detail::OrderExt& x = ext_[h];
         if (o.prev != prev) problem = fmt::format("order {}: broken FIFO link", o.id);
         if (o.page != r.page) problem = fmt::format("order {}: wrong page", o.id);
-        if ((stops ? o.trigger_price : o.price) != px) problem = fmt::format("order {}: at the wrong price", o.id);
-        if (stops != is_stop(o.type)) problem = fmt::format("order {}: type {} in the wrong ladder", o.id, to_string(o.type));
+        if ((stops ? x.trigger_price : o.price) != px) problem = fmt::format("order {}: at the wrong price", o.id);
+        if (stops != is_stop(o.type)) problem = fmt::format("order {}: {} in the wrong ladder", o.id, to_string(o.type));
+        if (stops && &stop_ladder_of(o) != &ladder) problem = fmt::format("stop {}: in the wrong trigger ladder", o.id);
         if (!stops && o.side != side) problem = fmt::format("order {}: on the wrong side", o.id);
         if (o.leaves <= 0) problem = fmt::format("order {}: no open quantity", o.id);
-        if (!stops && (o.visible <= 0 || o.visible > shown(o.display, o.leaves)))
+        if (!stops && (o.visible <= 0 || o.visible > shown(h, o.leaves) || (!o.iceberg && o.visible != o.leaves)))
           problem = fmt::format("order {}: displayed quantity {} of {}", o.id, o.visible, o.leaves);
         if (stops && o.visible != 0) problem = fmt::format("stop {}: shows quantity", o.id);
-        if (ids_.find(o.id) != h) problem = fmt::format("order {}: not in the id map", o.id);
-        if (o.acct == kNil || accounts_[o.acct].account != o.account) problem = fmt::format("order {}: account record", o.id);
-        if ((o.tif == TimeInForce::gtd) != (o.heap_pos != kNil && o.heap_pos < gtd_.size() && gtd_[o.heap_pos] == h))
+        if (o.iceberg && x.display <= 0) problem = fmt::format("order {}: iceberg without display", o.id);
+        if (find_order(o.id) != h) problem = fmt::format("order {}: not in the id map", o.id);
+        if (o.acct >= accounts_.size() || accounts_[o.acct].account != o.account || accounts_[o.acct].count == 0 ||
+            find_account(o.account) != o.acct)
+          problem = fmt::format("order {}: account record", o.id);
+        if ((o.tif == TimeInForce::gtd) != (x.heap_pos < gtd_.size() && gtd_[x.heap_pos] == h))
           problem = fmt::format("order {}: GTD queue membership", o.id);
         visible += o.visible;
         total += o.leaves;
@@ -1141,66 +1194,45 @@ Status<Error> OrderBook<Sink>::validate() const {
   };
   check_ladder(bids_, false, Side::buy);
   if (problem.empty()) check_ladder(asks_, false, Side::sell);
-  for (int i = 0; i < 2 * kPriceSources && problem.empty(); ++i) {
-    check_ladder(stops_[i], true, Side::buy);
-    if (!problem.empty()) break;
-    // Every stop sits in the ladder its source and direction select.
-    stops_[i].for_each(pages_, [&](LevelRef r, std::int64_t) {
-      for (std::uint32_t h = level(r).head; h != kNil; h = orders_[h].next)
-        if (&stop_ladder_of(orders_[h]) != &stops_[i]) {
-          problem = fmt::format("stop {}: in the wrong trigger ladder", orders_[h].id);
-          return false;
-        }
-      return true;
-    });
-  }
+  for (const Ladder& l : stops_)
+    if (problem.empty()) check_ladder(l, true, Side::buy);
   if (!problem.empty()) return bad(problem);
-  if (seen + seen_stops != ids_.size()) return bad(fmt::format("id map holds {} orders, ladders {}", ids_.size(), seen + seen_stops));
+  if (seen + seen_stops != ids_.size())
+    return bad(fmt::format("id map holds {} orders, ladders {}", ids_.size(), seen + seen_stops));
   if (seen_stops != stop_count_) return bad("stop count");
-  if (!bids_.empty() && !asks_.empty() && best(bids_)->raw() >= best(asks_)->raw()) return bad("crossed book");
-  std::uint32_t in_accounts = 0;
-  // Account lists: every record's list length equals its count, and lists cover every order.
-  std::uint32_t listed = 0;
-  bool accounts_ok = true;
-  for_each_order([&](const OrderState& s) {
-    const std::uint32_t r = account_ids_.find(s.account.raw());
-    if (r == kNil) {
-      accounts_ok = false;
-      return;
-    }
-    if (accounts_[r].head == ids_.find(s.id.raw())) {  // count each list once, from its head
-      std::uint32_t n = 0;
-      for (std::uint32_t h = accounts_[r].head; h != kNil; h = orders_[h].acct_next) {
-        if (orders_[h].account != s.account.raw()) accounts_ok = false;
-        if (orders_[h].acct_next != kNil && orders_[orders_[h].acct_next].acct_prev != h) accounts_ok = false;
-        ++n;
-      }
-      if (n != accounts_[r].count) accounts_ok = false;
-      listed += n;
-      ++in_accounts;
-    }
-  });
-  if (!accounts_ok || listed != ids_.size() || in_accounts != account_ids_.size()) return bad("account lists");
+  if (!bids_.empty() && !asks_.empty() && bids_.best_price() >= asks_.best_price()) return bad("crossed book");
+  // Every live pool slot is an order in a ladder, and account counts add up.
+  std::uint32_t live = 0;
+  std::vector<std::uint32_t> per_account(accounts_.size(), 0);
+  for (const Order& o : orders_) {
+    if (o.leaves == 0) continue;
+    ++live;
+    if (o.acct < per_account.size()) ++per_account[o.acct];
+  }
+  if (live != ids_.size()) return bad(fmt::format("{} live pool slots, {} open orders", live, ids_.size()));
+  std::uint32_t records = 0;
+  for (std::size_t r = 0; r < accounts_.size(); ++r) {
+    if (accounts_[r].count == 0) continue;
+    ++records;
+    if (accounts_[r].count != per_account[r]) return bad(fmt::format("account {} count", accounts_[r].account));
+  }
+  if (records != account_ids_.size()) return bad("account map");
   for (std::size_t i = 1; i < gtd_.size(); ++i)
     if (gtd_before(gtd_[i], gtd_[(i - 1) / 2])) return bad("GTD heap order");
   for (const std::uint32_t h : gtd_)
-    if (orders_[h].tif != TimeInForce::gtd || ids_.find(orders_[h].id) != h) return bad("GTD heap holds a closed order");
-  if (!gtd_.empty() && orders_[gtd_[0]].expiry <= now_) return bad("an expired GTD order is still open");
+    if (orders_[h].tif != TimeInForce::gtd || find_order(orders_[h].id) != h) return bad("GTD heap holds a closed order");
+  if (!gtd_.empty() && ext_[gtd_[0]].expiry <= now_) return bad("an expired GTD order is still open");
   for (int s = 0; s < kPriceSources; ++s) {
     if (!has_price_[s]) continue;
     for (const bool rise : {true, false}) {
       const Ladder& l = stops_[stop_ladder(static_cast<PriceSource>(s), rise)];
       if (l.empty()) continue;
-      const std::int64_t trigger = Ladder::price_of(pages_, l.best(pages_));
-      if (rise ? prices_[s] >= trigger : prices_[s] <= trigger) return bad("a reached stop is still waiting");
+      if (rise ? prices_[s] >= l.best_price() : prices_[s] <= l.best_price()) return bad("a reached stop is still waiting");
     }
   }
-  if (pages_.in_use() != bids_.page_count() + asks_.page_count() + [&] {
-        std::size_t n = 0;
-        for (const Ladder& l : stops_) n += l.page_count();
-        return n;
-      }())
-    return bad("page pool leaks pages");
+  std::size_t pages = bids_.page_count() + asks_.page_count();
+  for (const Ladder& l : stops_) pages += l.page_count();
+  if (pages_.in_use() != pages) return bad("page pool leaks pages");
   return {};
 }
 

@@ -119,6 +119,20 @@ struct BookConfig {
   bool operator==(const BookConfig&) const = default;
 };
 
+}  // namespace strike::book
+
+namespace strike {
+struct Instrument;
+}
+
+namespace strike::book {
+
+// The grid of an instrument's book: prices in its finest ticks with its tick steps,
+// quantities in its lots. What the instrument does not define (band, open-order limit,
+// market protection) keeps BookConfig's defaults for the caller to set. Errors:
+// config_bad_value (more than kMaxTickSteps steps).
+Result<BookConfig> book_config_for(const Instrument& instrument);
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 

@@ -54,6 +54,15 @@ printf 'type,strike\n' | "$strike" price >"$tmp/out.csv" 2>"$tmp/err"
 printf 'type,forward,strike,expiry,price\ncall,9100,10000,0.1,0.01\n' | "$strike" price --inverse --units deribit >"$tmp/out.csv"
 [[ $(tail -1 "$tmp/out.csv" | awk -F, '{print $NF}') == "" ]] || { echo "FAIL: inverse price row"; failures=$((failures + 1)); }
 echo "ok: strike price contract"
+printf '1.0,1,10,5,1000000,1\n2.0,1,11,5,1010000,-1\n3.0,3,10,5,1000000,1\n' >"$tmp/msg.csv"
+printf '1010000,0,1000000,5\n1010000,5,1000000,5\n1010000,5,9999999999,0\n' >"$tmp/book.csv"
+expect 0 "lobster replay that matches its book" -- lobster --messages "$tmp/msg.csv" --orderbook "$tmp/book.csv"
+grep -q '^mismatches   0' "$tmp/out" || { echo "FAIL: lobster output lacks the mismatch count"; failures=$((failures + 1)); }
+printf '1010000,0,1000000,5\n1010000,5,1000000,5\n1010000,5,1000000,1\n' >"$tmp/book.csv"
+expect 1 "lobster replay with a mismatch fails" -- lobster --messages "$tmp/msg.csv" --orderbook "$tmp/book.csv"
+printf '1.0,1,10,5\n' >"$tmp/msg.csv"
+expect 1 "malformed lobster file is a failure" -- lobster --messages "$tmp/msg.csv" --orderbook "$tmp/book.csv"
+expect 2 "lobster without files is a usage error" -- lobster
 
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [[ $failures -eq 0 ]]

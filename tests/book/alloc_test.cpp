@@ -1,6 +1,6 @@
 // Counts every heap allocation of the process (global operator new is replaced in this test
-// binary) while the book runs the benchmark streams, and asserts none happens once the
-// book's pools have reached their high-water mark.
+// binary) while the book runs the first million operations of the benchmark streams, and
+// asserts none happens once the book's pools have reached their high-water mark.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -57,7 +57,7 @@ TEST(BookAllocations, CountingCatchesAnAllocation) {
 }
 
 TEST(BookAllocations, TheSharedStreamRunsWithoutAllocatingAfterWarmUp) {
-  const auto ops = bench::make_stream(bench::kShallowTakeMax);
+  const auto ops = bench::make_stream(bench::kShallowTakeMax, 1'000'000);
   std::uint64_t events = 0;
   OrderBook<CountingSink> book(BookConfig{}, CountingSink{&events});
   constexpr std::size_t kWarmUp = 200'000;
@@ -70,14 +70,14 @@ TEST(BookAllocations, TheSharedStreamRunsWithoutAllocatingAfterWarmUp) {
 }
 
 TEST(BookAllocations, AReservedBookRunsTheDeepStreamWithoutAllocatingAtAll) {
-  const auto ops = bench::make_stream(bench::kDeepTakeMax);
+  const auto ops = bench::make_stream(bench::kDeepTakeMax, 1'000'000);
   std::uint64_t events = 0;
   OrderBook<CountingSink> book(BookConfig{}, CountingSink{&events});
   book.reserve(200'000, 64, 64);
   const std::uint64_t before = g_allocations.load();
   for (std::size_t i = 0; i < ops.size(); ++i) (void)bench::apply(book, ops[i], static_cast<std::int64_t>(i));
   EXPECT_EQ(g_allocations.load() - before, 0u);
-  EXPECT_GT(book.resting_count(), 50'000u);
+  EXPECT_GT(book.resting_count(), 40'000u);  // the deep book has grown, queues of hundreds
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -136,6 +137,10 @@ class OpSource {
       op.source = static_cast<PriceSource>(pick(3));
       op.price = Price{price_near(mid_) + (pick(20) == 0 ? static_cast<std::int64_t>(pick(600)) - 300 : 0)};
       prices_[static_cast<int>(op.source)] = op.price.raw();
+      if (pick(300) == 0) {  // a broken feed: the book must not overflow on it
+        constexpr std::int64_t kExtremes[] = {INT64_MIN, INT64_MAX, 0, -7};
+        op.price = Price{kExtremes[pick(4)]};
+      }
     } else {
       op.kind = Op::advance;
       now_ += static_cast<std::int64_t>(pick(500));

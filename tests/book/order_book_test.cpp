@@ -4,6 +4,7 @@
 #include <array>
 
 #include "book_fixture.hpp"
+#include "core/instrument_registry.hpp"
 
 namespace strike::book::testing {
 namespace {
@@ -581,6 +582,20 @@ TEST_F(SelfTrade, DecrementBothShrinksBothByTheSmallerQuantityWithoutATrade) {
   EXPECT_EQ(only<Trade>(ev2)[0].qty, Qty{4});
 }
 
+// Regression (found by the differential test): the incoming order filled its account's only
+// resting order, which freed the account's record before the remainder rested with it.
+TEST_F(B, AnOrderThatFillsItsAccountsLastRestingOrderStillRestsItsRemainder) {
+  ASSERT_EQ(submit(limit(1, 5, kSell, 100, 3)), Errc::ok);
+  ASSERT_EQ(submit(limit(2, 5, kBuy, 100, 10)), Errc::ok);  // trades 3 with itself, rests 7
+  EXPECT_EQ(book_.open_orders(AccountId{5}), 1u);
+  expect_valid();
+  ASSERT_EQ(submit(limit(3, 6, kBuy, 99, 1)), Errc::ok);  // another account gets a record
+  ASSERT_EQ(cancel(2, 5), Errc::ok);
+  EXPECT_EQ(book_.open_orders(AccountId{5}), 0u);
+  EXPECT_EQ(book_.open_orders(AccountId{6}), 1u);
+  expect_valid();
+}
+
 TEST_F(SelfTrade, WithoutPreventionAnAccountMayTradeWithItself) {
   const auto trades = only<Trade>(take_with(StpMode::none, 5));
   ASSERT_EQ(trades.size(), 1u);
@@ -685,6 +700,23 @@ TEST(BookConfig, RejectsInconsistentSettings) {
   c = BookConfig{};
   c.min_qty = Qty{0};
   EXPECT_FALSE(c.check().ok());
+}
+
+TEST(BookConfig, FollowsTheInstrumentsTickSchedule) {
+  const auto registry = load_default_instruments();
+  ASSERT_TRUE(registry.ok()) << registry.error().to_string();
+  const Instrument* option = registry.value().find("BTC-25DEC26-100000-C");
+  ASSERT_NE(option, nullptr);
+  const auto cfg = book_config_for(*option);  // 0.0001 BTC below 0.005, 0.0005 from there
+  ASSERT_TRUE(cfg.ok()) << cfg.error().to_string();
+  EXPECT_EQ(cfg.value().tick_step_count, 1);
+  EXPECT_EQ(cfg.value().tick_steps[0], (TickStep{Price{50}, 5}));
+  EXPECT_TRUE(cfg.value().on_grid(Price{49}));
+  EXPECT_FALSE(cfg.value().on_grid(Price{51}));
+  EXPECT_TRUE(cfg.value().on_grid(Price{55}));
+  const Instrument* perp = registry.value().find("BTC-PERPETUAL");
+  ASSERT_NE(perp, nullptr);
+  EXPECT_EQ(book_config_for(*perp).value().tick_step_count, 0);
 }
 
 }  // namespace

@@ -38,8 +38,10 @@ class ReferenceBook {
     s.price = Price{price};
     s.qty = o.qty;
     s.display = o.display;
-    s.trigger_price = o.trigger_price;
-    s.trigger = o.trigger;
+    if (is_stop(o.type)) {
+      s.trigger_price = o.trigger_price;
+      s.trigger = o.trigger;
+    }
     s.expiry = o.tif == TimeInForce::gtd ? o.expiry : Timestamp{};
     s.post_only = o.post_only;
     s.stp = o.stp;
@@ -211,7 +213,8 @@ class ReferenceBook {
   bool outside_band(std::int64_t p) const {
     const auto& mark = prices_[static_cast<int>(PriceSource::mark)];
     if (cfg_.price_band.raw() == 0 || !mark) return false;
-    return p > *mark + cfg_.price_band.raw() || p < *mark - cfg_.price_band.raw();
+    const int128 d = static_cast<int128>(p) - *mark;
+    return d > cfg_.price_band.raw() || d < -cfg_.price_band.raw();
   }
   Errc check_qty(std::int64_t q) const {
     if (q <= 0 || q > cfg_.max_qty.raw()) return Errc::book_invalid_quantity;
@@ -282,11 +285,11 @@ class ReferenceBook {
     const bool band = cfg_.price_band.raw() != 0 && mark.has_value();
     if (side == Side::buy) {
       std::int64_t limit = std::min(*best + cfg_.market_protection.raw(), cfg_.max_price.raw());
-      if (band) limit = std::min(limit, *mark + cfg_.price_band.raw());
+      if (band) limit = std::min<int128>(limit, std::max<int128>(int128{*mark} + cfg_.price_band.raw(), cfg_.min_price.raw()));
       return limit;
     }
     std::int64_t limit = std::max(*best - cfg_.market_protection.raw(), cfg_.min_price.raw());
-    if (band) limit = std::max(limit, *mark - cfg_.price_band.raw());
+    if (band) limit = std::max<int128>(limit, std::min<int128>(int128{*mark} - cfg_.price_band.raw(), cfg_.max_price.raw()));
     return limit;
   }
 
@@ -297,19 +300,20 @@ class ReferenceBook {
   void enter(OrderState in, bool registered) {
     const bool immediate = in.type == OrderType::market || in.tif == TimeInForce::ioc || in.tif == TimeInForce::fok;
     if (in.tif == TimeInForce::fok) {
-      // Try it on a copy of the whole book; keep the copy only if the order filled completely
-      // without meeting its own orders (other than cancelling them, under cancel_resting).
+      // Try it on a scratch book holding copies of the levels it can reach; run it for real
+      // only if it filled completely there without meeting its own orders (other than
+      // cancelling them, under cancel_resting).
       std::vector<Event> trial;
-      ReferenceBook copy = *this;
-      copy.out_ = &trial;
+      ReferenceBook scratch(cfg_, &trial);
+      const Queues& opp = book(opposite(in.side));
+      Queues& copy = scratch.book(opposite(in.side));
+      for (const auto& [px, q] : opp)
+        if (in.side == Side::buy ? px <= in.price.raw() : px >= in.price.raw()) copy.emplace(px, q);
       OrderState t = in;
       bool stopped_by_self_trade = false;
-      copy.match(t, &stopped_by_self_trade);
+      scratch.match(t, &stopped_by_self_trade);
       if (t.qty.raw() == 0 && !stopped_by_self_trade) {
-        std::vector<Event>* out = out_;
-        *this = std::move(copy);
-        out_ = out;
-        out_->insert(out_->end(), trial.begin(), trial.end());
+        match(in, nullptr);
       } else {
         emit(Cancelled{in.id, in.account, in.side, in.price, in.qty, CancelReason::fok_unfilled, in.reduce_only});
       }
@@ -439,6 +443,8 @@ class ReferenceBook {
     if (it->second.empty()) ladder.erase(it);
     emit(Triggered{o.id, o.account, o.side, source, o.trigger_price, Price{*prices_[static_cast<int>(source)]}});
     o.type = triggered_type(o.type);
+    o.trigger_price = Price{0};  // a triggered order is a plain order now
+    o.trigger = PriceSource::last;
     if (o.type == OrderType::market) o.price = Price{protection(o.side)};
     enter(o, true);
   }

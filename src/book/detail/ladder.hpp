@@ -1,7 +1,7 @@
 // The price ladder of one side: levels live in pages of 64 consecutive prices, each page with
 // a bitmap of its non-empty levels; the side keeps its non-empty pages in a vector sorted so
 // the best page is at the back. So:
-//   - best price: the back page's first set bit, O(1);
+//   - best price: cached, O(1); after the best level empties, the back page's first set bit;
 //   - emptying the best level: the next bit of that page or the next page, O(1);
 //   - a level by price: the back page (the usual case near the touch) or a binary search
 //     over the pages in use, O(log pages); a cancel never searches (the order knows its page);
@@ -16,7 +16,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "book/detail/pool.hpp"
+#include "book/detail/memory.hpp"
+#include "book/detail/pool.hpp"  // kNil
 
 namespace strike::book::detail {
 
@@ -39,13 +40,12 @@ struct Page {
   std::uint32_t next_free = kNil;
 };
 
+// Pages by index. acquire() may grow the storage (doubling), which moves pages: never hold a
+// Page& or Level& across it.
 class PagePool {
  public:
   std::uint32_t acquire(std::int64_t key) {
-    if (free_ == kNil) {
-      const std::uint32_t first = pages_.grow();
-      for (std::uint32_t i = pages_.capacity(); i-- > first;) release_raw(i);
-    }
+    if (free_ == kNil) grow(capacity() == 0 ? 4 : capacity() * 2);
     const std::uint32_t i = free_;
     free_ = pages_[i].next_free;
     pages_[i].key = key;
@@ -59,21 +59,23 @@ class PagePool {
   Page& operator[](std::uint32_t i) noexcept { return pages_[i]; }
   const Page& operator[](std::uint32_t i) const noexcept { return pages_[i]; }
   std::uint32_t in_use() const noexcept { return in_use_; }
-  std::uint32_t capacity() const noexcept { return pages_.capacity(); }
-  std::size_t bytes() const noexcept { return pages_.bytes(); }
+  std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(pages_.size()); }
+  std::size_t bytes() const noexcept { return pages_.capacity() * sizeof(Page); }
   void reserve(std::uint32_t n) {
-    while (capacity() < n) {
-      const std::uint32_t first = pages_.grow();
-      for (std::uint32_t i = pages_.capacity(); i-- > first;) release_raw(i);
-    }
+    if (capacity() < n) grow(n);
   }
 
  private:
+  void grow(std::uint32_t n) {
+    const std::uint32_t first = capacity();
+    pages_.resize(n);
+    for (std::uint32_t i = n; i-- > first;) release_raw(i);
+  }
   void release_raw(std::uint32_t i) noexcept {
     pages_[i].next_free = free_;
     free_ = i;
   }
-  GrowingPool<Page, 2> pages_;
+  std::vector<Page, PoolAllocator<Page>> pages_;
   std::uint32_t free_ = kNil;
   std::uint32_t in_use_ = 0;
 };
@@ -88,20 +90,15 @@ class Ladder {
  public:
   explicit Ladder(bool high_is_best = true) noexcept : high_is_best_(high_is_best) {}
 
-  bool empty() const noexcept { return refs_.empty(); }
+  [[gnu::always_inline]] bool empty() const noexcept { return best_.page == kNil; }
   bool high_is_best() const noexcept { return high_is_best_; }
   std::size_t page_count() const noexcept { return refs_.size(); }
   std::size_t bytes() const noexcept { return refs_.capacity() * sizeof(Ref); }
   void reserve(std::size_t pages) { refs_.reserve(pages); }
 
   // Precondition: !empty().
-  LevelRef best(const PagePool& pool) const noexcept {
-    const std::uint32_t page = refs_.back().page;
-    const std::uint64_t bits = pool[page].bits;
-    const unsigned slot = high_is_best_ ? 63u - static_cast<unsigned>(std::countl_zero(bits))
-                                        : static_cast<unsigned>(std::countr_zero(bits));
-    return {page, slot};
-  }
+  [[gnu::always_inline]] LevelRef best() const noexcept { return best_; }
+  [[gnu::always_inline]] std::int64_t best_price() const noexcept { return best_price_; }
   static std::int64_t price_of(const PagePool& pool, LevelRef l) noexcept {
     return pool[l.page].key * kPageSize + l.slot;
   }
@@ -119,29 +116,43 @@ class Ladder {
   }
   // The level at a price, adding its page if needed. The caller links an order into it and
   // calls set_nonempty() if it was empty.
-  LevelRef find_or_add(PagePool& pool, std::int64_t price) {
+  [[gnu::always_inline]] LevelRef find_or_add(PagePool& pool, std::int64_t price) {
     const std::int64_t key = price >> kPageShift;
     const auto slot = static_cast<std::uint32_t>(price & (kPageSize - 1));
-    if (!refs_.empty() && refs_.back().key == key) return {refs_.back().page, slot};
+    // Most adds land in the best page or the one behind it.
+    const std::size_t n = refs_.size();
+    if (n != 0 && refs_[n - 1].key == key) return {refs_[n - 1].page, slot};
+    if (n > 1 && refs_[n - 2].key == key) return {refs_[n - 2].page, slot};
     const std::size_t i = position(key);
     if (i < refs_.size() && refs_[i].key == key) return {refs_[i].page, slot};
     const std::uint32_t page = pool.acquire(key);
     refs_.insert(refs_.begin() + static_cast<std::ptrdiff_t>(i), Ref{key, page});
     return {page, slot};
   }
-  void set_nonempty(PagePool& pool, LevelRef l) noexcept { pool[l.page].bits |= std::uint64_t{1} << l.slot; }
+  [[gnu::always_inline]] void set_nonempty(PagePool& pool, LevelRef l) noexcept {
+    Page& p = pool[l.page];
+    p.bits |= std::uint64_t{1} << l.slot;
+    const std::int64_t price = p.key * kPageSize + l.slot;
+    if (best_.page == kNil || better(price, best_price_)) {
+      best_ = l;
+      best_price_ = price;
+    }
+  }
   // After the level's last order left: clears its bit; releases the page when it empties.
-  void set_empty(PagePool& pool, LevelRef l) noexcept {
+  [[gnu::always_inline]] void set_empty(PagePool& pool, LevelRef l) noexcept {
     Page& p = pool[l.page];
     p.bits &= ~(std::uint64_t{1} << l.slot);
-    if (p.bits != 0) return;
-    if (refs_.back().page == l.page) {
-      refs_.pop_back();
-    } else {
-      const std::size_t i = position(p.key);
-      refs_.erase(refs_.begin() + static_cast<std::ptrdiff_t>(i));
+    const bool was_best = l.page == best_.page && l.slot == best_.slot;
+    if (p.bits == 0) {
+      if (refs_.back().page == l.page) {
+        refs_.pop_back();
+      } else {
+        const std::size_t i = position(p.key);
+        refs_.erase(refs_.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+      pool.release(l.page);
     }
-    pool.release(l.page);
+    if (was_best) find_best(pool);
   }
 
   // Visits non-empty levels best to worst: f(LevelRef, price) returns false to stop.
@@ -164,13 +175,15 @@ class Ladder {
     }
   }
 
-  // For validate(): pages sorted best-last, none empty, each page's key matches.
-  bool pages_consistent(const PagePool& pool) const noexcept {
+  // For validate(): pages sorted best-last, none empty, each page's key matches, best cached.
+  bool consistent(const PagePool& pool) const noexcept {
     for (std::size_t i = 0; i < refs_.size(); ++i) {
       if (pool[refs_[i].page].bits == 0 || pool[refs_[i].page].key != refs_[i].key) return false;
       if (i > 0 && !better(refs_[i].key, refs_[i - 1].key)) return false;
     }
-    return true;
+    Ladder copy = *this;
+    copy.find_best(pool);
+    return copy.best_.page == best_.page && copy.best_.slot == best_.slot && (empty() || copy.best_price_ == best_price_);
   }
 
  private:
@@ -186,7 +199,21 @@ class Ladder {
     return static_cast<std::size_t>(it - refs_.begin());
   }
 
+  void find_best(const PagePool& pool) noexcept {
+    if (refs_.empty()) {
+      best_ = LevelRef{};
+      return;
+    }
+    const Page& p = pool[refs_.back().page];
+    const unsigned slot = high_is_best_ ? 63u - static_cast<unsigned>(std::countl_zero(p.bits))
+                                        : static_cast<unsigned>(std::countr_zero(p.bits));
+    best_ = LevelRef{refs_.back().page, slot};
+    best_price_ = p.key * kPageSize + slot;
+  }
+
   std::vector<Ref> refs_;  // worst page first, best page last
+  LevelRef best_;          // page == kNil: the side is empty
+  std::int64_t best_price_ = 0;
   bool high_is_best_;
 };
 
