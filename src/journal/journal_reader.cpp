@@ -127,7 +127,6 @@ Result<JournalReader> JournalReader::open(const std::filesystem::path& data_dir,
     // The last segment was being created when the process died: the start point is the end
     // of the one before it.
     if (auto st = impl->open_segment(--i, std::nullopt); !st.ok()) return fail(st.error());
-    impl->stats.segments = 1;
   }
   if (impl->scanner->torn()) {
     if (options.start.seq.raw() != 0)
