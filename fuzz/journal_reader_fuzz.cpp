@@ -1,12 +1,17 @@
 // Arbitrary bytes as a journal segment file must never crash the reader: every input ends in
 // records + a clean end, a torn-tail report, or a typed error naming the offset. Checked on
-// the in-memory scanner (as the last segment and as an earlier one) and, for some inputs,
-// through the file path (directory listing, mmap, JournalReader).
+// the in-memory scanner (as the last segment and as an earlier one), on a copy whose CRCs are
+// recomputed (so mutations get past the checksums to the sequence, count, flag and chain
+// checks), and, for some inputs, through the file path (listing, mmap, JournalReader).
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <span>
 #include <string>
+#include <vector>
+
+#include "core/byte_buffer.hpp"
+#include "core/crc32c.hpp"
 
 #include <unistd.h>
 
@@ -60,6 +65,28 @@ struct ScratchDir {
   }
 };
 
+// Recomputes every CRC the reader would check, following the stored lengths.
+std::vector<std::byte> with_valid_crcs(std::span<const std::byte> image) {
+  std::vector<std::byte> b(image.begin(), image.end());
+  if (b.size() < kSegmentHeaderSize) return b;
+  store_le<std::uint32_t>(b.data() + 60, crc32c(b.data(), 60));
+  std::size_t pos = kSegmentHeaderSize;
+  while (pos + kBatchHeaderSize <= b.size() && load_le<std::uint32_t>(b.data() + pos) == kBatchMagic) {
+    store_le<std::uint32_t>(b.data() + pos + 60, crc32c(b.data() + pos, 60));
+    const std::size_t end = pos + kBatchHeaderSize + load_le<std::uint32_t>(b.data() + pos + 4);
+    std::size_t p = pos + kBatchHeaderSize;
+    while (p + kRecordHeaderSize <= std::min(end, b.size())) {
+      const std::uint32_t len = load_le<std::uint32_t>(b.data() + p + 4);
+      if (len < kRecordHeaderSize || p + len > std::min(end, b.size())) break;
+      store_le<std::uint32_t>(b.data() + p, crc32c(b.data() + p + 4, len - 4));
+      p += len;
+    }
+    if (end > b.size()) break;
+    pos = end;
+  }
+  return b;
+}
+
 void read_as_file(std::span<const std::byte> image) {
   static const ScratchDir scratch;
   const std::filesystem::path& dir = scratch.path;
@@ -80,6 +107,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::byte> image(reinterpret_cast<const std::byte*>(data), size);
   scan(image, true);
   scan(image, false);
+  const auto repaired = with_valid_crcs(image);
+  scan(repaired, true);
   static unsigned calls = 0;
   if (calls++ % 64 == 0) read_as_file(image);
   return 0;

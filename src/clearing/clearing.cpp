@@ -111,6 +111,18 @@ Status<Errc> Clearing::transfer(AccountId from, AccountId to, CurrencyId currenc
   return {};
 }
 
+Result<std::int64_t, Errc> Clearing::charge_liquidation_fee(AccountId account, CurrencyId currency,
+                                                            std::int64_t amount) noexcept {
+  if (!has_account(account)) return fail(Errc::unknown_account);
+  if (currency.raw() >= held_.size() || !holds(currency)) return fail(Errc::currency_not_held);
+  if (amount <= 0) return fail(Errc::invalid_amount);
+  const std::int64_t charged = std::min(amount, std::max<std::int64_t>(0, ledger_.balance(LedgerAccount::user(account), currency)));
+  if (charged > 0)
+    ledger_.transfer(LedgerAccount::user(account), LedgerAccount::venue(VenueAccount::insurance), currency, charged,
+                     EntryReason::liquidation_fee, ref());
+  return charged;
+}
+
 // --- trading ----------------------------------------------------------------------------------
 
 std::uint32_t Clearing::position_slot(AccountId account, InstrumentId instrument) {

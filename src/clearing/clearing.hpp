@@ -123,6 +123,11 @@ class Clearing {
   FillResult on_fill(const Fill& fill) noexcept;
   // The fee of a fill of `lots` at `price` for the maker or taker side, in settlement units.
   std::int64_t fee_of(InstrumentId instrument, Qty lots, Price price, bool maker) const noexcept;
+  // The risk layer's hook: moves a liquidation fee from the account to the insurance fund, at
+  // most the account's positive balance (a fee never creates a debt); returns what it moved.
+  // Errors: unknown_account, currency_not_held, invalid_amount.
+  Result<std::int64_t, Errc> charge_liquidation_fee(AccountId account, CurrencyId currency,
+                                                    std::int64_t amount) noexcept;
 
   // --- market inputs --------------------------------------------------------------------------
   // Index per underlying currency (USD, reference units); in time order. Errors: invalid_price.

@@ -24,6 +24,11 @@
 // (see docs/journal.md for the whole loop). An I/O error stops the flusher for good:
 // durable_sequence() stops advancing, append() returns `failed`, failure() says why; the
 // process must restart and recover (after an fsync error the OS may have dropped the data).
+//
+// Costs (docs/benchmarks.md, ## journal): framing, CRC32C and SHA-256 of a 64-byte-payload
+// record take ~100 ns of CPU together, about two thirds of it the flusher's SHA-256; append
+// itself is a CRC32C and a copy into the ring. Memory: buffer_bytes, allocated and touched
+// once at open.
 #pragma once
 
 #include <array>

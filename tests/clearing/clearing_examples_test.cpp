@@ -197,6 +197,22 @@ TEST_F(ClearingExamples, EquityFollowsTheMark) {
   EXPECT_EQ(clearing_->summary(b, btc_).futures_pnl, 5'000'000);
 }
 
+TEST_F(ClearingExamples, ALiquidationFeeGoesToTheInsuranceFundAndNeverBeyondTheBalance) {
+  const AccountId a = accounts_[0];
+  at(1);
+  // 0.3 BTC of a 10 BTC balance: the account keeps 9.7, insurance holds 0.3.
+  ASSERT_EQ(clearing_->charge_liquidation_fee(a, btc_, 30'000'000).value(), 30'000'000);
+  EXPECT_EQ(balance(a, btc_), 10 * kSat - 30'000'000);
+  EXPECT_EQ(clearing_->ledger().balance(LedgerAccount::venue(VenueAccount::insurance), btc_), 30'000'000);
+  // A fee larger than what is left takes the remaining 9.7 BTC and no more.
+  ASSERT_EQ(clearing_->charge_liquidation_fee(a, btc_, 20 * kSat).value(), 10 * kSat - 30'000'000);
+  EXPECT_EQ(balance(a, btc_), 0);
+  EXPECT_EQ(clearing_->ledger().balance(LedgerAccount::venue(VenueAccount::insurance), btc_), 10 * kSat);
+  EXPECT_EQ(clearing_->charge_liquidation_fee(a, btc_, 0).error(), Errc::invalid_amount);
+  EXPECT_EQ(clearing_->charge_liquidation_fee(AccountId{99}, btc_, 1).error(), Errc::unknown_account);
+  expect_valid();
+}
+
 TEST(IndexTwap, AveragesByTimeOverTheWindow) {
   IndexTwap twap(100);
   twap.update(Timestamp::from_ns(0), RefPrice{1000});
