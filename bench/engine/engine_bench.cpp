@@ -34,7 +34,7 @@ const InstrumentRegistry& registry() {
 }
 
 const std::vector<engine::CommandBody>& stream() {
-  static const std::vector<engine::CommandBody> s = engine::bench::engine_stream(registry(), 2'000'000);
+  static const std::vector<engine::CommandBody> s = engine::bench::engine_stream(registry(), book::bench::kStreamOps);
   return s;
 }
 
@@ -194,26 +194,30 @@ BENCHMARK_CAPTURE(BM_PipelineLatency, os_disk, journal::Durability::os, Disk::di
 
 // --- replay and recovery ------------------------------------------------------------------------
 
-// Journals `n` commands of the stream (repeated with fresh ids when n exceeds it) into dir.
+// Journals the setup and `n` operations of the shared stream (generated for `n`, so every
+// cancel names a live order however long it is) into dir.
 void write_journal(const fs::path& dir, std::size_t n, std::uint64_t snapshot_every) {
   venue::VenueOptions options;
   options.data_dir = dir;
   options.durability = journal::Durability::os;
   options.snapshot_every = snapshot_every;
   auto v = venue::Venue::open(registry(), options);
-  const auto& s = stream();
   std::int64_t t = engine::bench::kStreamStart;
-  for (std::size_t i = 0; i < n; ++i) {
+  auto submit = [&](const engine::CommandBody& body) {
     const engine::Outcome* o = nullptr;
-    while (v.value()->submit(s[i % s.size()], Timestamp::from_ns(++t), o) == venue::SubmitStatus::back_pressured) cpu_relax();
+    while (v.value()->submit(body, Timestamp::from_ns(++t), o) == venue::SubmitStatus::back_pressured) cpu_relax();
     (void)v.value()->poll();
-  }
+  };
+  for (const engine::CommandBody& b : engine::bench::stream_setup(registry())) submit(b);
+  const InstrumentId perp = registry().find("BTC-PERPETUAL")->id;
+  for (const auto& op : book::bench::make_stream(book::bench::kShallowTakeMax, n))
+    submit(engine::bench::to_command(op, perp));
   (void)v.value()->close();
 }
 
 void BM_Replay(benchmark::State& state) {
   BenchDir dir(Disk::tmpfs, "replay");
-  write_journal(dir.path, stream().size(), 0);
+  write_journal(dir.path, book::bench::kStreamOps, 0);
   std::uint64_t replayed = 0;
   for (auto _ : state) {
     auto rec = journal::Recovery::open(dir.path, journal::RecoveryOptions{.use_snapshots = false});
@@ -226,11 +230,11 @@ void BM_Replay(benchmark::State& state) {
 }
 BENCHMARK(BM_Replay)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
-// 10M commands journaled with a snapshot every 1M (the default): recovery is the newest
-// snapshot plus the tail after it, verified.
+// 10M commands journaled with a snapshot every 1M (the default), ending just before the next
+// one: recovery is the newest snapshot plus the longest tail it can have (999,999), verified.
 void BM_Recovery10M(benchmark::State& state) {
   BenchDir dir(Disk::disk, "recovery");
-  write_journal(dir.path, 10'000'000, 1'000'000);
+  write_journal(dir.path, 10'000'000 - 1 - engine::bench::stream_setup(registry()).size(), 1'000'000);
   std::uint64_t replayed = 0;
   for (auto _ : state) {
     auto rec = journal::Recovery::open(dir.path);
