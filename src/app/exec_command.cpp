@@ -167,7 +167,7 @@ void add_exec_command(CLI::App& root, int& exit_code) {
       ->check(CLI::IsMember({"wall", "manual"}));
   cmd->add_option("--account", o->account, "Account private methods act for when a request names none");
   cmd->add_option("--snapshot-every", o->snapshot_every, "Commands between snapshots (0: only admin/snapshot)");
-  cmd->add_option("--idle", o->idle, "Idle strategy of the sequencer: spin, yield or park")
+  cmd->add_option("--idle", o->idle, "Idle strategy of the sequencer and the journal flusher: spin, yield or park")
       ->check(CLI::IsMember({"spin", "yield", "park"}));
   cmd->callback([&exit_code, o] {
     auto registry = o->config.empty() ? load_default_instruments() : load_instruments(o->config);
@@ -180,6 +180,7 @@ void add_exec_command(CLI::App& root, int& exit_code) {
     options.data_dir = o->data_dir;
     options.durability = journal::parse_durability(o->durability).value();
     options.snapshot_every = o->snapshot_every;
+    options.flusher_idle = IdleStrategy::from_name(o->idle).value();
     auto opened = venue::Venue::open(registry.value(), options);
     if (!opened) {
       fmt::print(stderr, "strike exec: {}: {}\n", o->data_dir, opened.error().to_string());

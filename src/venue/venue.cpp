@@ -66,7 +66,7 @@ Result<std::unique_ptr<Venue>> Venue::open(const InstrumentRegistry& instruments
   v->writer_ = std::move(writer).value();
   STRIKE_ASSERT(v->writer_->next_sequence().raw() == v->engine_->last_seq().raw() + 1, "journal at {} but engine at {}",
                 v->writer_->next_sequence().raw(), v->engine_->last_seq().raw());
-  v->writer_->start_flusher();
+  v->writer_->start_flusher(options.flusher_idle);
   v->store_ = std::make_unique<journal::SnapshotStore>(options.data_dir, options.durability == journal::Durability::fsync);
   v->report_.state_hash = v->engine_->state_hash();
   v->options_ = std::move(options);
