@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -103,7 +104,7 @@ Child spawn(const std::string& strike, const fs::path& dir) {
 
 // Reads whole lines from fd until EOF or the deadline; returns them.
 std::vector<std::string> read_lines(int fd, std::string& partial, std::chrono::steady_clock::time_point deadline,
-                                    std::size_t want) {
+                                    std::size_t want, std::atomic<std::size_t>* progress = nullptr) {
   std::vector<std::string> lines;
   fcntl(fd, F_SETFL, O_NONBLOCK);
   char buf[65536];
@@ -119,29 +120,53 @@ std::vector<std::string> read_lines(int fd, std::string& partial, std::chrono::s
       lines.push_back(partial.substr(0, nl));
       partial.erase(0, nl + 1);
     }
+    if (progress) progress->store(lines.size(), std::memory_order_release);
   }
   return lines;
 }
 
-// Runs one process: sends lines[from..], reads responses until `kill_after` (or all), then
+constexpr std::size_t kWindow = 128;
+
+// When to kill a process: after it has printed `responses` answers, and `then` later (so the
+// kill also lands between a command's durability and its answer). Counting answers rather
+// than time makes the kills fall at random points of the stream on any machine.
+struct KillPoint {
+  std::size_t responses = 0;
+  std::chrono::microseconds then{0};
+};
+
+// Runs one process: sends lines[from..], reads responses until the kill point (or all), then
 // kills it (SIGKILL) or closes its input. Returns the responses seen.
 std::vector<std::string> session(const std::string& strike, const fs::path& dir, const std::vector<std::string>& lines,
-                                 std::size_t from, std::optional<std::chrono::milliseconds> kill_after) {
+                                 std::size_t from, std::optional<KillPoint> kill_at) {
   Child c = spawn(strike, dir);
+  std::atomic<std::size_t> answered{0};
+  std::atomic<bool> done{false};  // the process is gone: stop feeding
   std::thread feeder([&] {
     for (std::size_t i = from; i < lines.size(); ++i) {
+      // At most kWindow requests in flight: a kill then finds at most that many applied but
+      // unanswered, however fast the machine, so the stream lasts for every planned kill.
+      while (i - from >= answered.load(std::memory_order_acquire) + kWindow) {
+        if (done.load(std::memory_order_acquire)) return;
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
       const std::string l = lines[i] + "\n";
       if (write(c.in, l.data(), l.size()) != static_cast<ssize_t>(l.size())) return;  // killed
     }
-    if (!kill_after) close(c.in);
+    if (!kill_at) close(c.in);
   });
   std::string partial;
-  const auto deadline = std::chrono::steady_clock::now() + (kill_after ? *kill_after : std::chrono::minutes(5));
-  std::vector<std::string> seen = read_lines(c.out, partial, deadline, lines.size() - from);
-  if (kill_after) kill(c.pid, SIGKILL);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  std::vector<std::string> seen =
+      read_lines(c.out, partial, deadline, kill_at ? kill_at->responses : lines.size() - from, &answered);
+  if (kill_at) {
+    std::this_thread::sleep_for(kill_at->then);
+    kill(c.pid, SIGKILL);
+  }
   int status = 0;
   waitpid(c.pid, &status, 0);
-  if (kill_after) close(c.in);
+  done.store(true, std::memory_order_release);
+  if (kill_at) close(c.in);
   feeder.join();
   close(c.out);
   return seen;
@@ -162,7 +187,7 @@ TEST(ExecCrash, KilledAtRandomMomentsItLosesNothingItAcknowledged) {
   signal(SIGPIPE, SIG_IGN);  // writes to a killed child's stdin fail with EPIPE instead
   const fs::path base = fs::temp_directory_path() / ("strike-crash-" + std::to_string(getpid()));
   fs::remove_all(base);
-  const std::vector<std::string> lines = make_requests(12'000);
+  const std::vector<std::string> lines = make_requests(20'000);
 
   // The reference: one run, no crash.
   const std::vector<std::string> clean = session(strike, base / "clean", lines, 0, std::nullopt);
@@ -179,8 +204,10 @@ TEST(ExecCrash, KilledAtRandomMomentsItLosesNothingItAcknowledged) {
   std::size_t unacknowledged = 0;  // applied before a kill without its response printed
   while (next < lines.size()) {
     const bool crash = kills < 25;
-    const auto seen = session(strike, dir, lines, next,
-                              crash ? std::optional(std::chrono::milliseconds(5 + rng() % 60)) : std::nullopt);
+    // Leaves lines for every kill still to come: at most an equal share of what remains.
+    const std::size_t share = (lines.size() - next) / static_cast<std::size_t>(26 - kills);
+    const KillPoint at{1 + rng() % std::max<std::size_t>(share, 1), std::chrono::microseconds(rng() % 500)};
+    const auto seen = session(strike, dir, lines, next, crash ? std::optional(at) : std::nullopt);
     for (std::size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], clean[next + i]) << "response to line " << next + i;
     const auto [seq, hash] = state_of(strike, dir);
     // Everything acknowledged survived; what was applied but not yet acknowledged may too.
