@@ -8,16 +8,18 @@
 #include <cfloat>
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 
 #include "pricing/math.hpp"
 
 namespace strike::pricing {
 namespace {
 
-using math::exp;
 using math::log;
 // Scalar code: the branchy forms evaluate only the interval needed (same bits).
+inline double exp(double x) { return math::exp_branchy(x); }
 inline double norm_cdf(double z) { return math::norm_cdf_branchy(z); }
+inline double norm_pdf(double z) { return math::norm_pdf_branchy(z); }
 
 constexpr double kDblEpsilon = DBL_EPSILON;
 constexpr double kDblMin = DBL_MIN;
@@ -186,12 +188,12 @@ double small_t_expansion_of_normalised_black_call(double h, double t, double e) 
   const double w = t * t, h2 = h * h;
   const double expansion =
       2 * t *
-      (a + w * ((-1 + 3 * a + a * h2) / 6 +
-                w * ((-7 + 15 * a + h2 * (-1 + 10 * a + a * h2)) / 120 +
-                     w * ((-57 + 105 * a + h2 * (-18 + 105 * a + h2 * (-1 + 21 * a + a * h2))) / 5040 +
-                          w * ((-561 + 945 * a + h2 * (-285 + 1260 * a + h2 * (-33 + 378 * a + h2 * (-1 + 36 * a + a * h2)))) / 362880 +
-                               w * ((-6555 + 10395 * a + h2 * (-4680 + 17325 * a + h2 * (-840 + 6930 * a + h2 * (-52 + 990 * a + h2 * (-1 + 55 * a + a * h2))))) / 39916800 +
-                                    ((-89055 + 135135 * a + h2 * (-82845 + 270270 * a + h2 * (-20370 + 135135 * a + h2 * (-1926 + 25740 * a + h2 * (-75 + 2145 * a + h2 * (-1 + 78 * a + a * h2)))))) * w) / 6227020800.0))))));
+      (a + w * ((-1 + 3 * a + a * h2) * (1.0 / 6) +
+                w * ((-7 + 15 * a + h2 * (-1 + 10 * a + a * h2)) * (1.0 / 120) +
+                     w * ((-57 + 105 * a + h2 * (-18 + 105 * a + h2 * (-1 + 21 * a + a * h2))) * (1.0 / 5040) +
+                          w * ((-561 + 945 * a + h2 * (-285 + 1260 * a + h2 * (-33 + 378 * a + h2 * (-1 + 36 * a + a * h2)))) * (1.0 / 362880) +
+                               w * ((-6555 + 10395 * a + h2 * (-4680 + 17325 * a + h2 * (-840 + 6930 * a + h2 * (-52 + 990 * a + h2 * (-1 + 55 * a + a * h2))))) * (1.0 / 39916800) +
+                                    ((-89055 + 135135 * a + h2 * (-82845 + 270270 * a + h2 * (-20370 + 135135 * a + h2 * (-1926 + 25740 * a + h2 * (-75 + 2145 * a + h2 * (-1 + 78 * a + a * h2)))))) * w) * (1.0 / 6227020800.0)))))));
   const double b = math::kInvSqrt2Pi * e * expansion;
   return std::fabs(std::max(b, 0.0));
 }
@@ -252,16 +254,18 @@ struct MapValue {
 
 MapValue f_lower_map_and_first_two_derivatives(double x, double s) {
   const double ax = std::fabs(x), z = kSqrtOneOverThree * ax / s, y = z * z, s2 = s * s;
-  const double phi_cap = norm_cdf(-z), phi = math::norm_pdf(z);
+  const double phi_cap = norm_cdf(-z), phi = norm_pdf(z);
+  // e^(2y + s^2/4) as the square of e^(y + s^2/8): this only shapes the initial guess.
+  const double e = exp(y + 0.125 * s * s);
   MapValue m;
   m.fpp = kPiOverSix * y / (s2 * s) * phi_cap *
-          (8 * kSqrtThree * s * ax + (3 * s2 * (s2 - 8) - 8 * x * x) * phi_cap / phi) * exp(2 * y + 0.25 * s2);
+          (8 * kSqrtThree * s * ax + (3 * s2 * (s2 - 8) - 8 * x * x) * phi_cap / phi) * (e * e);
   if (is_below_horizon(s)) {
     m.fp = 1;
     m.f = 0;
   } else {
     const double phi2 = phi_cap * phi_cap;
-    m.fp = kTwoPi * y * phi2 * exp(y + 0.125 * s * s);
+    m.fp = kTwoPi * y * phi2 * e;
     m.f = is_below_horizon(x) ? 0 : kTwoPiOverSqrtTwentySeven * ax * (phi2 * phi_cap);
   }
   return m;
@@ -321,7 +325,8 @@ struct Iteration {
 };
 
 // beta: normalised out-of-the-money call price, x <= 0. Checked by the caller: 0 < beta < b_max.
-double unchecked_normalised_implied_vol(double beta, double x, double q) {
+// b_max_otm: e^(x/2) of the out-of-the-money call it maps to when the caller has it (else NaN).
+double unchecked_normalised_implied_vol(double beta, double x, double q, double b_max_otm) {
   if (q * x > 0) {  // subtract intrinsic, map to out-of-the-money
     beta = std::fabs(std::max(beta - normalised_intrinsic(x, q), 0.0));
     q = -q;
@@ -330,7 +335,7 @@ double unchecked_normalised_implied_vol(double beta, double x, double q) {
     x = -x;
     q = -q;
   }
-  const double b_max = exp(0.5 * x);
+  const double b_max = std::isnan(b_max_otm) ? exp(0.5 * x) : b_max_otm;
   Iteration it;
   it.s = -kDblMax;
   const double s_c = std::sqrt(std::fabs(2 * x));
@@ -453,7 +458,7 @@ Result<double, Errc> normalised_implied_vol(double beta, double x, double theta)
   const double time_value = beta - intrinsic;
   if (beta >= exp(0.5 * x) && time_value > 0) return fail(Errc::pricing_above_bound);
   if (!(time_value > 0) || time_value < kDblMin) return fail(Errc::pricing_not_identifiable);
-  return unchecked_normalised_implied_vol(beta, x, 1.0);
+  return unchecked_normalised_implied_vol(beta, x, 1.0, std::numeric_limits<double>::quiet_NaN());
 }
 
 namespace {
@@ -461,7 +466,7 @@ namespace {
 // The option as (x = ln(F/K), K): every bound and the normalisation come from the accurate x,
 // as in the pricing kernel, so a price from the kernel maps back without a rounded F.
 Result<double, Errc> implied_vol_of_undiscounted(double q, double price, double x, double strike, double expiry) {
-  const double intrinsic = std::max(q * strike * math::expm1(x), 0.0);
+  const double intrinsic = q * x > 0 ? std::max(q * strike * math::expm1(x), 0.0) : 0.0;
   // Within a few ulp of the intrinsic value the price carries no time value: rounding, not a
   // quote below intrinsic.
   const double at_intrinsic = 4 * kDblEpsilon * intrinsic;
@@ -475,8 +480,14 @@ Result<double, Errc> implied_vol_of_undiscounted(double q, double price, double 
   const double beta = time_value / (strike * half);
   if (!(time_value > at_intrinsic) || beta < kDblMin) return fail(Errc::pricing_not_identifiable);
   const double q_otm = q * x > 0 ? -q : q;
-  if (beta >= exp(q_otm < 0 ? -0.5 * x : 0.5 * x)) return fail(Errc::pricing_above_bound);
-  return unchecked_normalised_implied_vol(beta, x, q_otm) / std::sqrt(expiry);
+  const double b_max = q_otm < 0 ? exp(-0.5 * x) : half;  // of the out-of-the-money call
+  if (beta >= b_max) return fail(Errc::pricing_above_bound);
+  return unchecked_normalised_implied_vol(beta, x, q_otm, b_max) / std::sqrt(expiry);
+}
+
+// price / e^(-rT); at r = 0 (Deribit's) e^0 is 1 exactly, so skipping it changes no bit.
+double undiscounted(double price, double rate, double expiry) {
+  return rate == 0 ? price : price / exp(-rate * expiry);
 }
 
 Errc check_iv_inputs(std::initializer_list<double> in, double price, double underlying, double strike,
@@ -497,7 +508,7 @@ Result<double, Errc> implied_vol_black76(OptionType type, double price, double f
   if (const Errc e = check_iv_inputs({price, forward, strike, expiry, rate}, price, forward, strike, expiry);
       e != Errc::ok)
     return fail(e);
-  return implied_vol_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, price / exp(-rate * expiry),
+  return implied_vol_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, undiscounted(price, rate, expiry),
                                      math::log_ratio(forward, strike), strike, expiry);
 }
 
@@ -506,7 +517,7 @@ Result<double, Errc> implied_vol_bsm(OptionType type, double price, double spot,
   if (const Errc e = check_iv_inputs({price, spot, strike, expiry, rate, dividend}, price, spot, strike, expiry);
       e != Errc::ok)
     return fail(e);
-  return implied_vol_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, price / exp(-rate * expiry),
+  return implied_vol_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, undiscounted(price, rate, expiry),
                                      math::log_ratio(spot, strike) + (rate - dividend) * expiry, strike, expiry);
 }
 

@@ -65,17 +65,35 @@ STRIKE_PRICING_INLINE double expm1_reduced(double r) noexcept {
 // e^(a + b), with b a small correction to a (|b| < 2^-20 |a| or |b| < 1e-6): the extra
 // precision of a split argument, so e^(-z^2/2) keeps its accuracy for large |z|.
 // Underflows to 0 (through the subnormals, correctly scaled) and overflows to +inf.
-STRIKE_PRICING_INLINE double exp_hilo(double a, double b) noexcept {
+namespace detail {
+// e^(a + b) = p 2^n, p in [0.707, 1.415].
+struct ExpParts {
+  double p, n;
+};
+STRIKE_PRICING_INLINE ExpParts exp_parts(double a, double b) noexcept {
   a = a < -746.0 ? -746.0 : (a > 710.0 ? 710.0 : a);
-  const double n = (a * kLog2e + detail::kRoundMagic) - detail::kRoundMagic;  // round(a / ln 2)
-  const double r = ((a - n * kLn2Hi) - n * kLn2Lo) + b;                        // |r| <= 0.347
-  const double p = expm1_reduced(r) + 1.0;
-  // Scale by 2^n in two steps so results in the subnormal range round once, correctly.
-  const double n1 = (n * 0.5 + detail::kRoundMagic) - detail::kRoundMagic;
-  return p * detail::pow2i(n1) * detail::pow2i(n - n1);
+  const double n = (a * kLog2e + kRoundMagic) - kRoundMagic;  // round(a / ln 2)
+  const double r = ((a - n * kLn2Hi) - n * kLn2Lo) + b;        // |r| <= 0.347
+  return {expm1_reduced(r) + 1.0, n};
 }
+// p 2^n in two steps so results in the subnormal range round once, correctly.
+STRIKE_PRICING_INLINE double exp_scale(ExpParts e) noexcept {
+  const double n1 = (e.n * 0.5 + kRoundMagic) - kRoundMagic;
+  return e.p * pow2i(n1) * pow2i(e.n - n1);
+}
+}  // namespace detail
+
+STRIKE_PRICING_INLINE double exp_hilo(double a, double b) noexcept { return detail::exp_scale(detail::exp_parts(a, b)); }
 
 STRIKE_PRICING_INLINE double exp(double x) noexcept { return exp_hilo(x, 0.0); }
+
+// The same values with a branch, for scalar code: where p 2^n is a normal number both of
+// exp_scale's products are exact, so one product gives the same bits.
+inline double exp_hilo_branchy(double a, double b) noexcept {
+  const detail::ExpParts e = detail::exp_parts(a, b);
+  return e.n >= -1021.0 && e.n <= 1023.0 ? e.p * detail::pow2i(e.n) : detail::exp_scale(e);
+}
+inline double exp_branchy(double x) noexcept { return exp_hilo_branchy(x, 0.0); }
 
 // e^x - 1 without cancellation near 0.
 STRIKE_PRICING_INLINE double expm1(double x) noexcept {
@@ -84,11 +102,12 @@ STRIKE_PRICING_INLINE double expm1(double x) noexcept {
 }
 
 // e^(-z^2/2) with z^2 split exactly into hi + lo, accurate to a few ulp for every z.
+template <bool kBranchy = false>
 STRIKE_PRICING_INLINE double exp_minus_half_square(double z) noexcept {
   const double zh = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) & 0xFFFFFFFFF8000000ULL);
   const double hi = -0.5 * (zh * zh);  // exact: zh has 26 significant bits
   const double lo = -0.5 * ((z - zh) * (z + zh));
-  return exp_hilo(hi, lo);
+  return kBranchy ? exp_hilo_branchy(hi, lo) : exp_hilo(hi, lo);
 }
 
 // Natural logarithm of a positive normal double (0 -> -inf is not needed by pricing and not
@@ -240,6 +259,7 @@ STRIKE_PRICING_INLINE double erfcx_tail(double y) noexcept {
 
 // Standard normal density.
 STRIKE_PRICING_INLINE double norm_pdf(double z) noexcept { return kInvSqrt2Pi * exp_minus_half_square(z); }
+inline double norm_pdf_branchy(double z) noexcept { return kInvSqrt2Pi * exp_minus_half_square<true>(z); }
 
 // Standard normal distribution Phi(z), accurate relative to itself in the lower tail.
 STRIKE_PRICING_INLINE double norm_cdf(double z) noexcept {
@@ -259,7 +279,7 @@ inline double norm_cdf_branchy(double z) noexcept {
   const double y = (z < 0 ? -z : z) * kInvSqrt2;
   if (y <= 0.46875) return 0.5 + (0.5 * kInvSqrt2) * z * erf_over_y(y * y);
   const Ratio r = y <= 4.0 ? erfcx_mid_ratio(y) : erfcx_large_ratio(y);
-  const double q = 0.5 * exp_minus_half_square(z) * (r.num / r.den);
+  const double q = 0.5 * exp_minus_half_square<true>(z) * (r.num / r.den);
   return z < 0 ? q : 1.0 - q;
 }
 
