@@ -22,6 +22,37 @@ struct Arrays {
 // 64 options keep the intermediates (~16 KB) in L1.
 inline constexpr std::size_t kBlock = 64;
 
+// The setup stage's inputs and outputs (a block's stack arrays).
+struct SetupArrays {
+  const double *s0, *k, *t, *vol, *r, *q;
+  double *sqrt_t, *s, *df, *dq, *x, *inv_s, *h, *ho, *half_s, *e0, *bm, *ibm, *y;
+};
+
+template <bool kBsm, bool kZeroRate>
+STRIKE_PRICING_INLINE void setup_stage(const SetupArrays& a, std::size_t m) noexcept {
+#pragma GCC ivdep
+  for (std::size_t i = 0; i < m; ++i) {
+    const detail::KernelSetup p =
+        detail::kernel_setup<kBsm, kZeroRate>(a.s0[i], a.k[i], a.t[i], a.vol[i], a.r[i], a.q[i]);
+    a.sqrt_t[i] = p.sqrt_t;
+    a.s[i] = p.s;
+    a.df[i] = p.df;
+    if (kBsm) a.dq[i] = p.dq;
+    a.x[i] = p.x;
+    a.inv_s[i] = p.inv_s;
+    a.h[i] = p.h;
+    a.ho[i] = p.ho;
+    a.half_s[i] = p.half_s;
+    a.e0[i] = p.e0;
+    a.bm[i] = p.bm;
+    a.ibm[i] = p.ibm;
+    const detail::ErfcxArgs e = detail::kernel_erfcx_args(p);
+    a.y[i] = e.a0;
+    a.y[m + i] = e.a1;
+    a.y[2 * m + i] = e.a2;
+  }
+}
+
 // The loops every path compiles; always_inline so each target attribute below re-vectorises
 // them at its own width. Invalid rows are computed on placeholder inputs and then replaced by
 // NaN, so the loops have no branch.
@@ -60,26 +91,14 @@ STRIKE_PRICING_INLINE void batch_block(const Arrays& a, std::size_t base, std::s
     ra[i] = valid ? r : 0.0;
     qa[i] = valid ? q : 0.0;
   }
-#pragma GCC ivdep
-  for (std::size_t i = 0; i < m; ++i) {
-    const detail::KernelSetup p = detail::kernel_setup<kBsm>(s0a[i], ka[i], ta[i], vola[i], ra[i], qa[i]);
-    sqrt_t[i] = p.sqrt_t;
-    s[i] = p.s;
-    df[i] = p.df;
-    if (kBsm) dq[i] = p.dq;
-    x[i] = p.x;
-    inv_s[i] = p.inv_s;
-    h[i] = p.h;
-    ho[i] = p.ho;
-    half_s[i] = p.half_s;
-    e0[i] = p.e0;
-    bm[i] = p.bm;
-    ibm[i] = p.ibm;
-    const detail::ErfcxArgs e = detail::kernel_erfcx_args(p);
-    y[i] = e.a0;
-    y[m + i] = e.a1;
-    y[2 * m + i] = e.a2;
-  }
+  // A block whose rates are all 0 (Deribit prices on r = 0) skips the discount factor.
+  bool zero_rate = true;
+  for (std::size_t i = 0; i < m; ++i) zero_rate &= ra[i] == 0.0;
+  const SetupArrays sa{s0a, ka, ta, vola, ra, qa, sqrt_t, s, df, dq, x, inv_s, h, ho, half_s, e0, bm, ibm, y};
+  if (zero_rate)
+    setup_stage<kBsm, true>(sa, m);
+  else
+    setup_stage<kBsm, false>(sa, m);
   // One loop over all three arguments: the longest stage (three rationals and a division).
 #pragma GCC ivdep
   for (std::size_t i = 0; i < 3 * m; ++i) y[i] = math::erfcx(y[i]);

@@ -36,14 +36,15 @@ struct KernelSetup {
 };
 
 // Preconditions (checked by callers): s0, k, t, vol > 0 and finite, r, q finite. q is the
-// dividend (bsm); ignored for black76.
-template <bool kBsm>
+// dividend (bsm); ignored for black76. kZeroRate: the caller knows r == 0 (the crypto case), and
+// e^(-0 T) is 1 exactly (math.hpp's exp of +-0 is 1), so skipping it changes no bit.
+template <bool kBsm, bool kZeroRate = false>
 STRIKE_PRICING_INLINE KernelSetup kernel_setup(double s0, double k, double t, double vol, double r, double q) noexcept {
   using namespace math;
   KernelSetup p;
   p.sqrt_t = std::sqrt(t);
   p.s = vol * p.sqrt_t;
-  p.df = exp(-r * t);
+  p.df = kZeroRate ? 1.0 : exp(-r * t);
   p.dq = kBsm ? exp(-q * t) : p.df;
   // ln(F/K) from the inputs without rounding F first (bsm: ln(S/K) + (r - q) T).
   p.x = kBsm ? log_ratio(s0, k) + (r - q) * t : log_ratio(s0, k);

@@ -66,20 +66,20 @@ STRIKE_PRICING_INLINE double expm1_reduced(double r) noexcept {
 // precision of a split argument, so e^(-z^2/2) keeps its accuracy for large |z|.
 // Underflows to 0 (through the subnormals, correctly scaled) and overflows to +inf.
 namespace detail {
-// e^(a + b) = p 2^n, p in [0.707, 1.415].
+// e^(a + b) = (m1 + 1) 2^n, m1 = e^r - 1 in [-0.293, 0.415].
 struct ExpParts {
-  double p, n;
+  double m1, n;
 };
 STRIKE_PRICING_INLINE ExpParts exp_parts(double a, double b) noexcept {
   a = a < -746.0 ? -746.0 : (a > 710.0 ? 710.0 : a);
   const double n = (a * kLog2e + kRoundMagic) - kRoundMagic;  // round(a / ln 2)
   const double r = ((a - n * kLn2Hi) - n * kLn2Lo) + b;        // |r| <= 0.347
-  return {expm1_reduced(r) + 1.0, n};
+  return {expm1_reduced(r), n};
 }
-// p 2^n in two steps so results in the subnormal range round once, correctly.
+// (m1 + 1) 2^n in two steps so results in the subnormal range round once, correctly.
 STRIKE_PRICING_INLINE double exp_scale(ExpParts e) noexcept {
   const double n1 = (e.n * 0.5 + kRoundMagic) - kRoundMagic;
-  return e.p * pow2i(n1) * pow2i(e.n - n1);
+  return (e.m1 + 1.0) * pow2i(n1) * pow2i(e.n - n1);
 }
 }  // namespace detail
 
@@ -91,14 +91,17 @@ STRIKE_PRICING_INLINE double exp(double x) noexcept { return exp_hilo(x, 0.0); }
 // exp_scale's products are exact, so one product gives the same bits.
 inline double exp_hilo_branchy(double a, double b) noexcept {
   const detail::ExpParts e = detail::exp_parts(a, b);
-  return e.n >= -1021.0 && e.n <= 1023.0 ? e.p * detail::pow2i(e.n) : detail::exp_scale(e);
+  return e.n >= -1021.0 && e.n <= 1023.0 ? (e.m1 + 1.0) * detail::pow2i(e.n) : detail::exp_scale(e);
 }
 inline double exp_branchy(double x) noexcept { return exp_hilo_branchy(x, 0.0); }
 
-// e^x - 1 without cancellation near 0.
+// e^x - 1 without cancellation near 0. For |x| <= ln(2)/2 exp's reduction gives n = 0 and
+// r = x exactly (x log2(e) rounds to 0, ties to even at +-1/2), so its m1 is the answer: one
+// polynomial serves both cases.
 STRIKE_PRICING_INLINE double expm1(double x) noexcept {
   const bool near0 = (x < 0 ? -x : x) <= 0.34657359027997264;  // ln(2)/2
-  return near0 ? expm1_reduced(near0 ? x : 0.0) : exp(x) - 1.0;
+  const detail::ExpParts e = detail::exp_parts(x, 0.0);
+  return near0 ? e.m1 : detail::exp_scale(e) - 1.0;
 }
 
 // e^(-z^2/2) with z^2 split exactly into hi + lo, accurate to a few ulp for every z.
