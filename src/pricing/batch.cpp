@@ -53,6 +53,12 @@ STRIKE_PRICING_INLINE void setup_stage(const SetupArrays& a, std::size_t m) noex
   }
 }
 
+template <bool kSmall, bool kLarge>
+STRIKE_PRICING_INLINE void erfcx_stage(double* y, std::size_t n) noexcept {
+#pragma GCC ivdep
+  for (std::size_t i = 0; i < n; ++i) y[i] = math::erfcx<kSmall, kLarge>(y[i]);
+}
+
 // The loops every path compiles; always_inline so each target attribute below re-vectorises
 // them at its own width. Invalid rows are computed on placeholder inputs and then replaced by
 // NaN, so the loops have no branch.
@@ -99,9 +105,22 @@ STRIKE_PRICING_INLINE void batch_block(const Arrays& a, std::size_t base, std::s
     setup_stage<kBsm, true>(sa, m);
   else
     setup_stage<kBsm, false>(sa, m);
-  // One loop over all three arguments: the longest stage (three rationals and a division).
-#pragma GCC ivdep
-  for (std::size_t i = 0; i < 3 * m; ++i) y[i] = math::erfcx(y[i]);
+  // One loop over all three arguments: the longest stage (up to three rationals and a
+  // division). Cody's outer intervals are evaluated only when some argument of the block
+  // needs them: near-the-money books never reach y > 4.
+  bool any_small = false, any_large = false;
+  for (std::size_t i = 0; i < 3 * m; ++i) {
+    any_small |= y[i] <= 0.46875;
+    any_large |= !(y[i] <= 4.0);
+  }
+  if (any_small && any_large)
+    erfcx_stage<true, true>(y, 3 * m);
+  else if (any_small)
+    erfcx_stage<true, false>(y, 3 * m);
+  else if (any_large)
+    erfcx_stage<false, true>(y, 3 * m);
+  else
+    erfcx_stage<false, false>(y, 3 * m);
 #pragma GCC ivdep
   for (std::size_t i = 0; i < m; ++i) {
     const detail::KernelSetup p{sqrt_t[i], s[i],  df[i], kBsm ? dq[i] : df[i], x[i],  inv_s[i],

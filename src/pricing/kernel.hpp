@@ -131,7 +131,9 @@ STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, d
                                              double q) noexcept {
   const KernelSetup p = kernel_setup<kBsm>(s0, k, t, vol, r, q);
   const ErfcxArgs a = kernel_erfcx_args(p);
-  return kernel_finish<kBsm>(sign, s0, k, t, vol, r, q, p, math::erfcx(a.a0), math::erfcx(a.a1), math::erfcx(a.a2));
+  // Scalar: the branchy erfcx evaluates one interval, with the same bits.
+  return kernel_finish<kBsm>(sign, s0, k, t, vol, r, q, p, math::erfcx_branchy(a.a0), math::erfcx_branchy(a.a1),
+                             math::erfcx_branchy(a.a2));
 }
 
 }  // namespace strike::pricing::detail

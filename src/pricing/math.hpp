@@ -234,15 +234,22 @@ STRIKE_PRICING_INLINE Ratio erfcx_large_ratio(double y) noexcept {
   return huge ? Ratio{kInvSqrtPi, y} : rational;
 }
 
-// Branch-free erfcx(y), y >= 0: all three intervals, one division.
+// Branch-free erfcx(y), y >= 0: all three intervals, one division. A vector caller that knows
+// no argument of a block is <= 0.46875 (kSmall false) or none is > 4 or NaN (kLarge false)
+// leaves that interval out: the selection would not have picked it, so the bits are the same.
+template <bool kSmall = true, bool kLarge = true>
 STRIKE_PRICING_INLINE double erfcx(double y) noexcept {
-  const bool is_small = y <= 0.46875, is_mid = y <= 4.0;
-  const Ratio s = erfcx_small_ratio(is_small ? y : 0.0);
-  const Ratio m = erfcx_mid_ratio(is_mid ? y : 4.0);
-  const Ratio l = erfcx_large_ratio(is_mid ? 4.0 : y);
-  const double num = is_small ? s.num : (is_mid ? m.num : l.num);
-  const double den = is_small ? s.den : (is_mid ? m.den : l.den);
-  return num / den;
+  const bool is_small = kSmall && y <= 0.46875, is_mid = !kLarge || y <= 4.0;
+  Ratio r = erfcx_mid_ratio(is_mid ? y : 4.0);
+  if constexpr (kLarge) {
+    const Ratio l = erfcx_large_ratio(is_mid ? 4.0 : y);
+    r = {is_mid ? r.num : l.num, is_mid ? r.den : l.den};
+  }
+  if constexpr (kSmall) {
+    const Ratio s = erfcx_small_ratio(is_small ? y : 0.0);
+    r = {is_small ? s.num : r.num, is_small ? s.den : r.den};
+  }
+  return r.num / r.den;
 }
 
 // The same values with branches, for scalar code (the implied-vol solver): only the interval
