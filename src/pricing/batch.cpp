@@ -1,6 +1,7 @@
 #include "pricing/batch.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "core/assert.hpp"
@@ -19,7 +20,7 @@ struct Arrays {
 // loop over the block with its values in small stack arrays: the fused kernel's single loop
 // body needed more than the 16 (AVX2) vector registers and spilled most of its values, and one
 // option's long dependency chain (log, divisions, exp, erfcx) could not overlap the next one's.
-// 64 options keep the intermediates (~16 KB) in L1.
+// 64 options keep the intermediates (12 KB) in L1.
 inline constexpr std::size_t kBlock = 64;
 
 // The setup stage's inputs and outputs (a block's stack arrays).
@@ -97,9 +98,11 @@ STRIKE_PRICING_INLINE void batch_block(const Arrays& a, std::size_t base, std::s
     ra[i] = valid ? r : 0.0;
     qa[i] = valid ? q : 0.0;
   }
-  // A block whose rates are all 0 (Deribit prices on r = 0) skips the discount factor.
-  bool zero_rate = true;
-  for (std::size_t i = 0; i < m; ++i) zero_rate &= ra[i] == 0.0;
+  // A block whose rates are all 0 (Deribit prices on r = 0) skips the discount factor. The
+  // flags are integer ORs so that these loops vectorise (a bool reduction does not).
+  std::uint64_t nonzero_rate = 0;
+  for (std::size_t i = 0; i < m; ++i) nonzero_rate |= ra[i] != 0.0 ? 1 : 0;
+  const bool zero_rate = nonzero_rate == 0;
   const SetupArrays sa{s0a, ka, ta, vola, ra, qa, sqrt_t, s, df, dq, x, inv_s, h, ho, half_s, e0, bm, ibm, y};
   if (zero_rate)
     setup_stage<kBsm, true>(sa, m);
@@ -108,11 +111,12 @@ STRIKE_PRICING_INLINE void batch_block(const Arrays& a, std::size_t base, std::s
   // One loop over all three arguments: the longest stage (up to three rationals and a
   // division). Cody's outer intervals are evaluated only when some argument of the block
   // needs them: near-the-money books never reach y > 4.
-  bool any_small = false, any_large = false;
+  std::uint64_t small = 0, large = 0;
   for (std::size_t i = 0; i < 3 * m; ++i) {
-    any_small |= y[i] <= 0.46875;
-    any_large |= !(y[i] <= 4.0);
+    small |= y[i] <= 0.46875 ? 1 : 0;
+    large |= y[i] <= 4.0 ? 0 : 1;  // NaN too
   }
+  const bool any_small = small != 0, any_large = large != 0;
   if (any_small && any_large)
     erfcx_stage<true, true>(y, 3 * m);
   else if (any_small)

@@ -1,6 +1,7 @@
 // The one price-and-Greeks formula every entry point uses: the scalar API is this kernel on
-// one option, the batch API is this kernel in a loop that GCC vectorises. Because math.hpp is
-// branch-free IEEE arithmetic, the scalar result and every vector lane agree to the bit.
+// one option, the batch API runs its stages as loops over blocks that GCC vectorises. Because
+// math.hpp is IEEE arithmetic whose branch-free and branchy forms give the same bits, the
+// scalar result and every vector lane agree to the bit.
 //
 // Black-76 is BSM with carry 0 (q = r, so the forward is the input), which keeps one formula.
 // Prices go through Jäckel's normalised Black function b(x, s) of the out-of-the-money option
