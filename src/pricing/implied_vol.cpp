@@ -185,16 +185,7 @@ double asymptotic_expansion_of_normalised_black_call(double h, double t) {
 // e = e^(-(h^2+t^2)/2), which normalised_vega_impl() shares.
 double small_t_expansion_of_normalised_black_call(double h, double t, double e) {
   const double a = 1 + h * math::kSqrtPiOver2 * erfcx_signed(-math::kInvSqrt2 * h);
-  const double w = t * t, h2 = h * h;
-  const double expansion =
-      2 * t *
-      (a + w * ((-1 + 3 * a + a * h2) * (1.0 / 6) +
-                w * ((-7 + 15 * a + h2 * (-1 + 10 * a + a * h2)) * (1.0 / 120) +
-                     w * ((-57 + 105 * a + h2 * (-18 + 105 * a + h2 * (-1 + 21 * a + a * h2))) * (1.0 / 5040) +
-                          w * ((-561 + 945 * a + h2 * (-285 + 1260 * a + h2 * (-33 + 378 * a + h2 * (-1 + 36 * a + a * h2)))) * (1.0 / 362880) +
-                               w * ((-6555 + 10395 * a + h2 * (-4680 + 17325 * a + h2 * (-840 + 6930 * a + h2 * (-52 + 990 * a + h2 * (-1 + 55 * a + a * h2))))) * (1.0 / 39916800) +
-                                    ((-89055 + 135135 * a + h2 * (-82845 + 270270 * a + h2 * (-20370 + 135135 * a + h2 * (-1926 + 25740 * a + h2 * (-75 + 2145 * a + h2 * (-1 + 78 * a + a * h2)))))) * w) * (1.0 / 6227020800.0)))))));
-  const double b = math::kInvSqrt2Pi * e * expansion;
+  const double b = math::kInvSqrt2Pi * e * math::small_t_expansion(a, h * h, t);
   return std::fabs(std::max(b, 0.0));
 }
 

@@ -82,17 +82,7 @@ STRIKE_PRICING_INLINE KernelOut kernel_finish(double sign, double s0, double k, 
   const double b_general = u1 > 0 ? ibm - 0.5 * e0 * (y1 + y2) : 0.5 * e0 * (y1 - y2);
   // Small-t expansion (Jäckel, "Let's Be Rational", eq. for Y(h+t) - Y(h-t)); a = 1 + h Y(h).
   const double a = 1.0 + ho * kSqrtPiOver2 * y0;
-  const double w = half_s * half_s;
-  const double h2 = ho * ho;
-  const double expansion =
-      2.0 * half_s *
-      (a + w * ((-1.0 + 3.0 * a + a * h2) * (1.0 / 6.0) +
-                w * ((-7.0 + 15.0 * a + h2 * (-1.0 + 10.0 * a + a * h2)) * (1.0 / 120.0) +
-                     w * ((-57.0 + 105.0 * a + h2 * (-18.0 + 105.0 * a + h2 * (-1.0 + 21.0 * a + a * h2))) * (1.0 / 5040.0) +
-                          w * ((-561.0 + 945.0 * a + h2 * (-285.0 + 1260.0 * a + h2 * (-33.0 + 378.0 * a + h2 * (-1.0 + 36.0 * a + a * h2)))) * (1.0 / 362880.0) +
-                               w * ((-6555.0 + 10395.0 * a + h2 * (-4680.0 + 17325.0 * a + h2 * (-840.0 + 6930.0 * a + h2 * (-52.0 + 990.0 * a + h2 * (-1.0 + 55.0 * a + a * h2))))) * (1.0 / 39916800.0) +
-                                    ((-89055.0 + 135135.0 * a + h2 * (-82845.0 + 270270.0 * a + h2 * (-20370.0 + 135135.0 * a + h2 * (-1926.0 + 25740.0 * a + h2 * (-75.0 + 2145.0 * a + h2 * (-1.0 + 78.0 * a + a * h2)))))) * w) * (1.0 / 6227020800.0)))))));
-  const double b_small = kInvSqrt2Pi * e0 * expansion;
+  const double b_small = kInvSqrt2Pi * e0 * small_t_expansion(a, ho * ho, half_s);
   double b = half_s < kSmallTThreshold ? b_small : b_general;
   b = b > 0 ? b : 0.0;
 

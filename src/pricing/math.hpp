@@ -293,4 +293,18 @@ inline double norm_cdf_branchy(double z) noexcept {
   return z < 0 ? q : 1.0 - q;
 }
 
+// Jäckel's small-t expansion of Y(h+t) - Y(h-t) to 12th order in t ("Let's Be Rational"), with
+// a = 1 + h sqrt(pi/2) erfcx(-h/sqrt2) and h2 = h^2; the normalised Black price is
+// e^(-(h^2+t^2)/2)/sqrt(2 pi) times this. Shared by the pricing kernel and the implied-vol solver.
+STRIKE_PRICING_INLINE double small_t_expansion(double a, double h2, double t) noexcept {
+  const double w = t * t;
+  return 2.0 * t *
+      (a + w * ((-1.0 + 3.0 * a + a * h2) * (1.0 / 6.0) +
+                w * ((-7.0 + 15.0 * a + h2 * (-1.0 + 10.0 * a + a * h2)) * (1.0 / 120.0) +
+                     w * ((-57.0 + 105.0 * a + h2 * (-18.0 + 105.0 * a + h2 * (-1.0 + 21.0 * a + a * h2))) * (1.0 / 5040.0) +
+                          w * ((-561.0 + 945.0 * a + h2 * (-285.0 + 1260.0 * a + h2 * (-33.0 + 378.0 * a + h2 * (-1.0 + 36.0 * a + a * h2)))) * (1.0 / 362880.0) +
+                               w * ((-6555.0 + 10395.0 * a + h2 * (-4680.0 + 17325.0 * a + h2 * (-840.0 + 6930.0 * a + h2 * (-52.0 + 990.0 * a + h2 * (-1.0 + 55.0 * a + a * h2))))) * (1.0 / 39916800.0) +
+                                    ((-89055.0 + 135135.0 * a + h2 * (-82845.0 + 270270.0 * a + h2 * (-20370.0 + 135135.0 * a + h2 * (-1926.0 + 25740.0 * a + h2 * (-75.0 + 2145.0 * a + h2 * (-1.0 + 78.0 * a + a * h2)))))) * w) * (1.0 / 6227020800.0)))))));
+}
+
 }  // namespace strike::pricing::math
