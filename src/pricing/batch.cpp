@@ -16,7 +16,7 @@ struct Arrays {
   double *price, *delta, *gamma, *vega, *theta, *rho, *vanna, *volga, *charm;
 };
 
-// Options go through the kernel's three stages (kernel.hpp) a block at a time, each stage a
+// Options go through the kernel's stages (kernel.hpp) a block at a time, each stage a
 // loop over the block with its values in small stack arrays: the fused kernel's single loop
 // body needed more than the 16 (AVX2) vector registers and spilled most of its values, and one
 // option's long dependency chain (log, divisions, exp, erfcx) could not overlap the next one's.
@@ -26,15 +26,15 @@ inline constexpr std::size_t kBlock = 64;
 // The setup stage's inputs and outputs (a block's stack arrays).
 struct SetupArrays {
   const double *s0, *k, *t, *vol, *r, *q;
-  double *sqrt_t, *s, *df, *dq, *x, *inv_s, *h, *ho, *half_s, *e0, *bm, *ibm, *y;
+  double *sqrt_t, *s, *df, *dq, *x, *inv_s, *h, *ho, *half_s, *e0, *bm, *y;
 };
 
-template <bool kBsm, bool kZeroRate>
+// Leaves the exponents in df, dq, e0 and bm (kernel_setup_args) for exp_stage.
+template <bool kBsm>
 STRIKE_PRICING_INLINE void setup_stage(const SetupArrays& a, std::size_t m) noexcept {
 #pragma GCC ivdep
   for (std::size_t i = 0; i < m; ++i) {
-    const detail::KernelSetup p =
-        detail::kernel_setup<kBsm, kZeroRate>(a.s0[i], a.k[i], a.t[i], a.vol[i], a.r[i], a.q[i]);
+    const detail::KernelSetup p = detail::kernel_setup_args<kBsm>(a.s0[i], a.k[i], a.t[i], a.vol[i], a.r[i], a.q[i]);
     a.sqrt_t[i] = p.sqrt_t;
     a.s[i] = p.s;
     a.df[i] = p.df;
@@ -46,12 +46,17 @@ STRIKE_PRICING_INLINE void setup_stage(const SetupArrays& a, std::size_t m) noex
     a.half_s[i] = p.half_s;
     a.e0[i] = p.e0;
     a.bm[i] = p.bm;
-    a.ibm[i] = p.ibm;
     const detail::ErfcxArgs e = detail::kernel_erfcx_args(p);
     a.y[i] = e.a0;
     a.y[m + i] = e.a1;
     a.y[2 * m + i] = e.a2;
   }
+}
+
+// kernel_setup_exp as short loops, one exponential each.
+STRIKE_PRICING_INLINE void exp_stage(double* v, std::size_t m) noexcept {
+#pragma GCC ivdep
+  for (std::size_t i = 0; i < m; ++i) v[i] = math::exp(v[i]);
 }
 
 template <bool kSmall, bool kLarge>
@@ -103,11 +108,17 @@ STRIKE_PRICING_INLINE void batch_block(const Arrays& a, std::size_t base, std::s
   std::uint64_t nonzero_rate = 0;
   for (std::size_t i = 0; i < m; ++i) nonzero_rate |= ra[i] != 0.0 ? 1 : 0;
   const bool zero_rate = nonzero_rate == 0;
-  const SetupArrays sa{s0a, ka, ta, vola, ra, qa, sqrt_t, s, df, dq, x, inv_s, h, ho, half_s, e0, bm, ibm, y};
+  const SetupArrays sa{s0a, ka, ta, vola, ra, qa, sqrt_t, s, df, dq, x, inv_s, h, ho, half_s, e0, bm, y};
+  setup_stage<kBsm>(sa, m);
+  exp_stage(e0, m);
+  exp_stage(bm, m);
+  if (kBsm) exp_stage(dq, m);
   if (zero_rate)
-    setup_stage<kBsm, true>(sa, m);
+    for (std::size_t i = 0; i < m; ++i) df[i] = 1.0;  // e^(-0 T), exactly
   else
-    setup_stage<kBsm, false>(sa, m);
+    exp_stage(df, m);
+#pragma GCC ivdep
+  for (std::size_t i = 0; i < m; ++i) ibm[i] = 1.0 / bm[i];
   // One loop over all three arguments: the longest stage (up to three rationals and a
   // division). Cody's outer intervals are evaluated only when some argument of the block
   // needs them: near-the-money books never reach y > 4.

@@ -24,29 +24,29 @@ struct KernelOut {
   double price, delta, gamma, vega, theta, rho, vanna, volga, charm;
 };
 
-// The kernel is written as three stages so that the batch loop can run each stage over a
-// block of options (short loop bodies that keep their values in registers and whose
-// iterations overlap) while the scalar API runs them back to back: the same operations in the
-// same order either way, so the same bits.
-//   1. kernel_setup: everything that depends only on the inputs (sqrt, exp, log).
-//   2. erfcx of the three arguments kernel_erfcx_args() gives (y0, y1, y2).
-//   3. kernel_finish: the normalised price, the value and the Greeks.
+// The kernel is written in stages so that the batch loop can run each stage over a block of
+// options (short loop bodies that keep their values in registers and whose iterations overlap)
+// while the scalar API runs them back to back: the same operations in the same order either
+// way, so the same bits.
+//   1. kernel_setup_args: everything that depends only on the inputs (sqrt, log), and the
+//      exponents of the four exponentials.
+//   2. kernel_setup_exp: the exponentials.
+//   3. erfcx of the three arguments kernel_erfcx_args() gives (y0, y1, y2).
+//   4. kernel_finish: the normalised price, the value and the Greeks.
 
 struct KernelSetup {
   double sqrt_t, s, df, dq, x, inv_s, h, ho, half_s, e0, bm, ibm;
 };
 
 // Preconditions (checked by callers): s0, k, t, vol > 0 and finite, r, q finite. q is the
-// dividend (bsm); ignored for black76. kZeroRate: the caller knows r == 0 (the crypto case), and
-// e^(-0 T) is 1 exactly (math.hpp's exp of +-0 is 1), so skipping it changes no bit.
-template <bool kBsm, bool kZeroRate = false>
-STRIKE_PRICING_INLINE KernelSetup kernel_setup(double s0, double k, double t, double vol, double r, double q) noexcept {
+// dividend (bsm); ignored for black76. Leaves the exponents in df, dq, e0 and bm.
+template <bool kBsm>
+STRIKE_PRICING_INLINE KernelSetup kernel_setup_args(double s0, double k, double t, double vol, double r,
+                                                    double q) noexcept {
   using namespace math;
   KernelSetup p;
   p.sqrt_t = std::sqrt(t);
   p.s = vol * p.sqrt_t;
-  p.df = kZeroRate ? 1.0 : exp(-r * t);
-  p.dq = kBsm ? exp(-q * t) : p.df;
   // ln(F/K) from the inputs without rounding F first (bsm: ln(S/K) + (r - q) T).
   p.x = kBsm ? log_ratio(s0, k) + (r - q) * t : log_ratio(s0, k);
   const double ax = p.x < 0 ? -p.x : p.x;
@@ -54,10 +54,25 @@ STRIKE_PRICING_INLINE KernelSetup kernel_setup(double s0, double k, double t, do
   p.h = p.x * p.inv_s;
   p.ho = -(p.h < 0 ? -p.h : p.h);  // h of the out-of-the-money option, <= 0
   p.half_s = 0.5 * p.s;
-  p.e0 = exp(-0.5 * (p.h * p.h + p.half_s * p.half_s));
-  p.bm = exp(0.5 * ax);
-  p.ibm = 1.0 / p.bm;
+  p.df = -r * t;
+  p.dq = kBsm ? -q * t : p.df;
+  p.e0 = -0.5 * (p.h * p.h + p.half_s * p.half_s);
+  p.bm = 0.5 * ax;
+  p.ibm = 0.0;  // set by kernel_setup_exp
   return p;
+}
+
+// The exponentials, in place. kZeroRate: the caller knows r == 0 (the crypto case), and
+// e^(-0 T) is 1 exactly (math.hpp's exp of +-0 is 1), so skipping it changes no bit.
+// kBranchy: scalar callers (same bits).
+template <bool kBsm, bool kZeroRate = false, bool kBranchy = false>
+STRIKE_PRICING_INLINE void kernel_setup_exp(KernelSetup& p) noexcept {
+  using math::exp, math::exp_branchy;
+  p.df = kZeroRate ? 1.0 : kBranchy ? exp_branchy(p.df) : exp(p.df);
+  p.dq = !kBsm ? p.df : kBranchy ? exp_branchy(p.dq) : exp(p.dq);
+  p.e0 = kBranchy ? exp_branchy(p.e0) : exp(p.e0);
+  p.bm = kBranchy ? exp_branchy(p.bm) : exp(p.bm);
+  p.ibm = 1.0 / p.bm;
 }
 
 struct ErfcxArgs {
@@ -69,7 +84,7 @@ STRIKE_PRICING_INLINE ErfcxArgs kernel_erfcx_args(const KernelSetup& p) noexcept
   return {-p.ho * math::kInvSqrt2, (u1 < 0 ? -u1 : u1) * math::kInvSqrt2, (p.half_s - p.ho) * math::kInvSqrt2};
 }
 
-// sign: +1 call, -1 put; the other inputs as for kernel_setup().
+// sign: +1 call, -1 put; the other inputs as for kernel_setup_args().
 template <bool kBsm>
 STRIKE_PRICING_INLINE KernelOut kernel_finish(double sign, double s0, double k, double t, double vol, double r, double q,
                                               const KernelSetup& p, double y0, double y1, double y2) noexcept {
@@ -120,7 +135,8 @@ STRIKE_PRICING_INLINE KernelOut kernel_finish(double sign, double s0, double k, 
 template <bool kBsm>
 STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, double t, double vol, double r,
                                              double q) noexcept {
-  const KernelSetup p = kernel_setup<kBsm>(s0, k, t, vol, r, q);
+  KernelSetup p = kernel_setup_args<kBsm>(s0, k, t, vol, r, q);
+  kernel_setup_exp<kBsm, false, true>(p);
   const ErfcxArgs a = kernel_erfcx_args(p);
   // Scalar: the branchy erfcx evaluates one interval, with the same bits.
   return kernel_finish<kBsm>(sign, s0, k, t, vol, r, q, p, math::erfcx_branchy(a.a0), math::erfcx_branchy(a.a1),
