@@ -7,41 +7,21 @@
 
 #include <cmath>
 #include <fstream>
-#include <random>
 #include <vector>
 
 #include "pricing/batch.hpp"
 #include "pricing/deribit_chain.hpp"
 #include "pricing/implied_vol.hpp"
 #include "pricing/svi.hpp"
+#include "workloads.hpp"
 
 namespace {
 
 using namespace strike::pricing;
 
-constexpr std::size_t kN = 4096;  // fits L1/L2 with all outputs
-
-struct Book {
-  std::vector<OptionType> type;
-  std::vector<double> f, k, t, vol, r, q;
-  std::vector<double> out[9];
-  Book() : type(kN), f(kN), k(kN), t(kN), vol(kN), r(kN), q(kN) {
-    std::mt19937_64 rng(11);
-    std::uniform_real_distribution<double> u(0, 1);
-    for (std::size_t i = 0; i < kN; ++i) {
-      type[i] = u(rng) < 0.5 ? OptionType::call : OptionType::put;
-      f[i] = 9000 + 500 * u(rng);
-      t[i] = std::exp(std::log(1.0 / 365) + u(rng) * std::log(2 * 365.0));
-      vol[i] = 0.3 + 1.2 * u(rng);
-      r[i] = 0.0;
-      q[i] = 0.0;
-      k[i] = f[i] * std::exp((u(rng) * 6 - 3) * vol[i] * std::sqrt(t[i]));
-    }
-    for (auto& o : out) o.resize(kN);
-  }
-  BatchInputs in() const { return {type, f, k, t, vol, r, q}; }
-  BatchOutputs outputs() { return {out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8], {}}; }
-};
+using bench::Book;
+using bench::IvGrid;
+constexpr std::size_t kN = bench::kBookSize;
 
 void BM_BatchPriceAndAllGreeks(benchmark::State& state) {
   const Isa isa = static_cast<Isa>(state.range(0));
@@ -88,25 +68,7 @@ void BM_QuantLibBlackCalculator(benchmark::State& state) {
 }
 BENCHMARK(BM_QuantLibBlackCalculator);
 
-// Implied vol over a grid including the wings: strikes to +-6 sd, vols 5%-300%, 1 day to 2 years.
-struct IvGrid {
-  std::vector<OptionType> type;
-  std::vector<double> price, f, k, t;
-  IvGrid() {
-    for (double z = -6; z <= 6.001; z += 0.5)
-      for (double vol : {0.05, 0.2, 0.5, 1.0, 3.0})
-        for (double t_ : {1.0 / 365, 0.1, 0.5, 2.0}) {
-          const double fwd = 100, strike = fwd * std::exp(z * vol * std::sqrt(t_));
-          const OptionType ty = z < 0 ? OptionType::put : OptionType::call;  // out of the money: the hard side
-          type.push_back(ty);
-          f.push_back(fwd);
-          k.push_back(strike);
-          t.push_back(t_);
-          price.push_back(black76(ty, fwd, strike, t_, vol)->price);
-        }
-  }
-};
-
+// Implied vol over bench::IvGrid (wings to +-6 sd, vols 5%-300%, 1 day to 2 years).
 void BM_ImpliedVolLetsBeRational(benchmark::State& state) {
   IvGrid g;
   std::size_t i = 0;

@@ -5,8 +5,9 @@
 // Owns: the pricing formulas. Invariants: every function is a pure function of its inputs
 // (no global state, no clock, no allocation), results are bit-identical for a given binary
 // whichever CPU path computes them (see math.hpp), and invalid inputs give an Errc, never a
-// silently wrong number. Costs: one option with all Greeks is about 60 ns scalar; the batch
-// API (batch.hpp) amortises it to a few ns per option.
+// silently wrong number. Costs: one option with all Greeks is about 920 instructions, 150-160
+// ns scalar on the 2-core Zen 3 VM; the batch API (batch.hpp) is about 280 instructions,
+// 45-60 ns per option on AVX2 there (docs/benchmarks.md).
 //
 // Units ("raw"): delta = dV/dF (black76) or dV/dS (bsm), gamma = d2V/dF2 (dS2), vega =
 // dV/dsigma per 1.0 of volatility, theta = -dV/dT per year, rho = dV/dr (black76: forward

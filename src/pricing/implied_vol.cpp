@@ -8,16 +8,18 @@
 #include <cfloat>
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 
 #include "pricing/math.hpp"
 
 namespace strike::pricing {
 namespace {
 
-using math::exp;
 using math::log;
 // Scalar code: the branchy forms evaluate only the interval needed (same bits).
+inline double exp(double x) { return math::exp_branchy(x); }
 inline double norm_cdf(double z) { return math::norm_cdf_branchy(z); }
+inline double norm_pdf(double z) { return math::norm_pdf_branchy(z); }
 
 constexpr double kDblEpsilon = DBL_EPSILON;
 constexpr double kDblMin = DBL_MIN;
@@ -153,7 +155,7 @@ double convex_control_parameter_right(double x_l, double x_r, double y_l, double
 
 // ---- normalised Black function
 double householder_factor(double newton, double halley, double hh3) {
-  return (1 + 0.5 * halley * newton) / (1 + newton * (halley + hh3 * newton / 6));
+  return (1 + 0.5 * halley * newton) / (1 + newton * (halley + hh3 * newton * (1.0 / 6.0)));
 }
 
 double normalised_intrinsic(double x, double q) {
@@ -180,18 +182,10 @@ double asymptotic_expansion_of_normalised_black_call(double h, double t) {
 }
 
 // Region 2: small-t expansion of Y(h+t) - Y(h-t) to 12th order in t.
-double small_t_expansion_of_normalised_black_call(double h, double t) {
+// e = e^(-(h^2+t^2)/2), which normalised_vega_impl() shares.
+double small_t_expansion_of_normalised_black_call(double h, double t, double e) {
   const double a = 1 + h * math::kSqrtPiOver2 * erfcx_signed(-math::kInvSqrt2 * h);
-  const double w = t * t, h2 = h * h;
-  const double expansion =
-      2 * t *
-      (a + w * ((-1 + 3 * a + a * h2) / 6 +
-                w * ((-7 + 15 * a + h2 * (-1 + 10 * a + a * h2)) / 120 +
-                     w * ((-57 + 105 * a + h2 * (-18 + 105 * a + h2 * (-1 + 21 * a + a * h2))) / 5040 +
-                          w * ((-561 + 945 * a + h2 * (-285 + 1260 * a + h2 * (-33 + 378 * a + h2 * (-1 + 36 * a + a * h2)))) / 362880 +
-                               w * ((-6555 + 10395 * a + h2 * (-4680 + 17325 * a + h2 * (-840 + 6930 * a + h2 * (-52 + 990 * a + h2 * (-1 + 55 * a + a * h2))))) / 39916800 +
-                                    ((-89055 + 135135 * a + h2 * (-82845 + 270270 * a + h2 * (-20370 + 135135 * a + h2 * (-1926 + 25740 * a + h2 * (-75 + 2145 * a + h2 * (-1 + 78 * a + a * h2)))))) * w) / 6227020800.0))))));
-  const double b = math::kInvSqrt2Pi * exp(-0.5 * (h * h + t * t)) * expansion;
+  const double b = math::kInvSqrt2Pi * e * math::small_t_expansion(a, h * h, t);
   return std::fabs(std::max(b, 0.0));
 }
 
@@ -202,24 +196,10 @@ double normalised_black_call_using_norm_cdf(double x, double s) {
   return std::fabs(std::max(b, 0.0));
 }
 
-// Region 4: one exponential and a difference of two erfcx rationals.
-double normalised_black_call_using_erfcx(double h, double t) {
-  const double b = 0.5 * exp(-0.5 * (h * h + t * t)) *
-                   (erfcx_signed(-math::kInvSqrt2 * (h + t)) - erfcx_signed(-math::kInvSqrt2 * (h - t)));
+// Region 4: one exponential (e, as for region 2) and a difference of two erfcx rationals.
+double normalised_black_call_using_erfcx(double h, double t, double e) {
+  const double b = 0.5 * e * (erfcx_signed(-math::kInvSqrt2 * (h + t)) - erfcx_signed(-math::kInvSqrt2 * (h - t)));
   return std::fabs(std::max(b, 0.0));
-}
-
-double normalised_black_call(double x, double s) {
-  if (x > 0) return normalised_intrinsic_call(x) + normalised_black_call(-x, s);  // in-the-money: parity
-  const double ax = std::fabs(x);
-  if (s <= ax * kDenormalisationCutoff) return normalised_intrinsic_call(x);
-  // Region 1 when h < eta and t < tau + |h| - |eta|, written without divisions by s.
-  if (x < s * kAsymptoticExpansionAccuracyThreshold &&
-      0.5 * s * s + x < s * (kSmallTExpansionThreshold + kAsymptoticExpansionAccuracyThreshold))
-    return asymptotic_expansion_of_normalised_black_call(x / s, 0.5 * s);
-  if (0.5 * s < kSmallTExpansionThreshold) return small_t_expansion_of_normalised_black_call(x / s, 0.5 * s);
-  if (x + 0.5 * s * s > s * 0.85) return normalised_black_call_using_norm_cdf(x, s);
-  return normalised_black_call_using_erfcx(x / s, 0.5 * s);
 }
 
 double normalised_vega_impl(double x, double s) {
@@ -228,6 +208,36 @@ double normalised_vega_impl(double x, double s) {
   return s <= 0 || s <= ax * kSqrtDblMin ? 0 : math::kInvSqrt2Pi * exp(-0.5 * (square(x / s) + square(0.5 * s)));
 }
 
+struct BlackAndVega {
+  double b, vega;
+};
+
+// b(x, s) of the call and, with kWithVega, dB/ds: regions 2 and 4 and the vega use the same
+// exponential, e^(-(h^2+t^2)/2) (the very expression normalised_vega_impl() evaluates), so the
+// solver, which needs both at every point, pays for it once. Same bits as separate calls.
+template <bool kWithVega>
+BlackAndVega normalised_black_call_and_vega(double x, double s) {
+  if (x > 0) {  // in-the-money: parity (the vega is even in x)
+    const BlackAndVega otm = normalised_black_call_and_vega<kWithVega>(-x, s);
+    return {normalised_intrinsic_call(x) + otm.b, otm.vega};
+  }
+  const double ax = std::fabs(x);
+  const auto vega = [&] { return kWithVega ? normalised_vega_impl(x, s) : 0.0; };
+  if (s <= ax * kDenormalisationCutoff) return {normalised_intrinsic_call(x), vega()};
+  // Region 1 when h < eta and t < tau + |h| - |eta|, written without divisions by s.
+  if (x < s * kAsymptoticExpansionAccuracyThreshold &&
+      0.5 * s * s + x < s * (kSmallTExpansionThreshold + kAsymptoticExpansionAccuracyThreshold))
+    return {asymptotic_expansion_of_normalised_black_call(x / s, 0.5 * s), vega()};
+  const bool small_t = 0.5 * s < kSmallTExpansionThreshold;
+  if (!small_t && x + 0.5 * s * s > s * 0.85) return {normalised_black_call_using_norm_cdf(x, s), vega()};
+  const double h = x / s, t = 0.5 * s, e = exp(-0.5 * (h * h + t * t));
+  // normalised_vega_impl's special cases: x = 0 (its own expression) and underflow.
+  const double v = !kWithVega ? 0.0 : (ax <= 0 || s <= 0 || s <= ax * kSqrtDblMin) ? vega() : math::kInvSqrt2Pi * e;
+  return {small_t ? small_t_expansion_of_normalised_black_call(h, t, e) : normalised_black_call_using_erfcx(h, t, e), v};
+}
+
+double normalised_black_call(double x, double s) { return normalised_black_call_and_vega<false>(x, s).b; }
+
 // ---- the transformed maps of the lowest and highest branches
 struct MapValue {
   double f, fp, fpp;
@@ -235,16 +245,18 @@ struct MapValue {
 
 MapValue f_lower_map_and_first_two_derivatives(double x, double s) {
   const double ax = std::fabs(x), z = kSqrtOneOverThree * ax / s, y = z * z, s2 = s * s;
-  const double phi_cap = norm_cdf(-z), phi = math::norm_pdf(z);
+  const double phi_cap = norm_cdf(-z), phi = norm_pdf(z);
+  // e^(2y + s^2/4) as the square of e^(y + s^2/8): this only shapes the initial guess.
+  const double e = exp(y + 0.125 * s * s);
   MapValue m;
   m.fpp = kPiOverSix * y / (s2 * s) * phi_cap *
-          (8 * kSqrtThree * s * ax + (3 * s2 * (s2 - 8) - 8 * x * x) * phi_cap / phi) * exp(2 * y + 0.25 * s2);
+          (8 * kSqrtThree * s * ax + (3 * s2 * (s2 - 8) - 8 * x * x) * phi_cap / phi) * (e * e);
   if (is_below_horizon(s)) {
     m.fp = 1;
     m.f = 0;
   } else {
     const double phi2 = phi_cap * phi_cap;
-    m.fp = kTwoPi * y * phi2 * exp(y + 0.125 * s * s);
+    m.fp = kTwoPi * y * phi2 * e;
     m.f = is_below_horizon(x) ? 0 : kTwoPiOverSqrtTwentySeven * ax * (phi2 * phi_cap);
   }
   return m;
@@ -304,7 +316,8 @@ struct Iteration {
 };
 
 // beta: normalised out-of-the-money call price, x <= 0. Checked by the caller: 0 < beta < b_max.
-double unchecked_normalised_implied_vol(double beta, double x, double q) {
+// b_max_otm: e^(x/2) of the out-of-the-money call it maps to when the caller has it (else NaN).
+double unchecked_normalised_implied_vol(double beta, double x, double q, double b_max_otm) {
   if (q * x > 0) {  // subtract intrinsic, map to out-of-the-money
     beta = std::fabs(std::max(beta - normalised_intrinsic(x, q), 0.0));
     q = -q;
@@ -313,12 +326,11 @@ double unchecked_normalised_implied_vol(double beta, double x, double q) {
     x = -x;
     q = -q;
   }
-  const double b_max = exp(0.5 * x);
+  const double b_max = std::isnan(b_max_otm) ? exp(0.5 * x) : b_max_otm;
   Iteration it;
   it.s = -kDblMax;
   const double s_c = std::sqrt(std::fabs(2 * x));
-  const double b_c = normalised_black_call(x, s_c);
-  const double v_c = normalised_vega_impl(x, s_c);
+  const auto [b_c, v_c] = normalised_black_call_and_vega<true>(x, s_c);
 
   if (beta < b_c) {
     const double s_l = s_c - b_c / v_c;
@@ -334,21 +346,22 @@ double unchecked_normalised_implied_vol(double beta, double x, double q) {
       it.s = inverse_f_lower_map(x, f);
       it.s_right = s_l;
       // Objective g(s) = 1/ln(b(s)) - 1/ln(beta).
-      const double ln_beta = log(beta);
+      const double ln_beta = log(beta), inv_ln_beta = 1 / ln_beta;
       for (; it.running(); it.step()) {
         if (!it.guard()) break;
-        const double b = normalised_black_call(x, it.s), bp = normalised_vega_impl(x, it.s);
+        const auto [b, bp] = normalised_black_call_and_vega<true>(x, it.s);
         it.tighten(b, beta);
         if (b <= 0 || bp <= 0) {  // underflow: bisect this iteration
           it.ds = 0.5 * (it.s_left + it.s_right) - it.s;
         } else {
-          const double ln_b = log(b), bpob = bp / b, h = x / it.s;
-          const double b_halley = h * h / it.s - it.s / 4;
-          const double newton = (ln_beta - ln_b) * ln_b / ln_beta / bpob;
-          const double halley = b_halley - bpob * (1 + 2 / ln_b);
-          const double b_hh3 = b_halley * b_halley - 3 * square(h / it.s) - 0.25;
-          const double hh3 = b_hh3 + 2 * square(bpob) * (1 + 3 / ln_b * (1 + 1 / ln_b)) -
-                             3 * b_halley * bpob * (1 + 2 / ln_b);
+          // One division per reciprocal; the step's rounding does not reach the root.
+          const double ln_b = log(b), bpob = bp / b, inv_s = 1 / it.s, h = x * inv_s, inv_ln_b = 1 / ln_b;
+          const double b_halley = h * h * inv_s - it.s * 0.25;
+          const double newton = (ln_beta - ln_b) * ln_b * inv_ln_beta / bpob;
+          const double halley = b_halley - bpob * (1 + 2 * inv_ln_b);
+          const double b_hh3 = b_halley * b_halley - 3 * square(h * inv_s) - 0.25;
+          const double hh3 = b_hh3 + 2 * square(bpob) * (1 + 3 * inv_ln_b * (1 + inv_ln_b)) -
+                             3 * b_halley * bpob * (1 + 2 * inv_ln_b);
           it.ds = newton * householder_factor(newton, halley, hh3);
         }
       }
@@ -385,15 +398,16 @@ double unchecked_normalised_implied_vol(double beta, double x, double q) {
         // Objective g(s) = ln(b_max - beta) - ln(b_max - b(s)).
         for (; it.running(); it.step()) {
           if (!it.guard()) break;
-          const double b = normalised_black_call(x, it.s), bp = normalised_vega_impl(x, it.s);
+          const auto [b, bp] = normalised_black_call_and_vega<true>(x, it.s);
           it.tighten(b, beta);
           if (b >= b_max || bp <= kDblMin) {
             it.ds = 0.5 * (it.s_left + it.s_right) - it.s;
           } else {
             const double b_max_minus_b = b_max - b;
             const double g = log((b_max - beta) / b_max_minus_b), gp = bp / b_max_minus_b;
-            const double b_halley = square(x / it.s) / it.s - it.s / 4;
-            const double b_hh3 = b_halley * b_halley - 3 * square(x / (it.s * it.s)) - 0.25;
+            const double inv_s = 1 / it.s, h = x * inv_s;
+            const double b_halley = h * h * inv_s - it.s * 0.25;
+            const double b_hh3 = b_halley * b_halley - 3 * square(h * inv_s) - 0.25;
             const double newton = -g / gp, halley = b_halley + gp, hh3 = b_hh3 + gp * (2 * gp + 3 * b_halley);
             it.ds = newton * householder_factor(newton, halley, hh3);
           }
@@ -405,11 +419,12 @@ double unchecked_normalised_implied_vol(double beta, double x, double q) {
   // Middle branches: g(s) = b(s) - beta.
   for (; it.running(); it.step()) {
     if (!it.guard()) break;
-    const double b = normalised_black_call(x, it.s), bp = normalised_vega_impl(x, it.s);
+    const auto [b, bp] = normalised_black_call_and_vega<true>(x, it.s);
     it.tighten(b, beta);
     const double newton = (beta - b) / bp;
-    const double halley = square(x / it.s) / it.s - it.s / 4;
-    const double hh3 = halley * halley - 3 * square(x / (it.s * it.s)) - 0.25;
+    const double inv_s = 1 / it.s, h = x * inv_s;  // the step's rounding does not reach the root
+    const double halley = h * h * inv_s - it.s * 0.25;
+    const double hh3 = halley * halley - 3 * square(h * inv_s) - 0.25;
     it.ds = newton * householder_factor(newton, halley, hh3);
   }
   return it.s;
@@ -434,7 +449,7 @@ Result<double, Errc> normalised_implied_vol(double beta, double x, double theta)
   const double time_value = beta - intrinsic;
   if (beta >= exp(0.5 * x) && time_value > 0) return fail(Errc::pricing_above_bound);
   if (!(time_value > 0) || time_value < kDblMin) return fail(Errc::pricing_not_identifiable);
-  return unchecked_normalised_implied_vol(beta, x, 1.0);
+  return unchecked_normalised_implied_vol(beta, x, 1.0, std::numeric_limits<double>::quiet_NaN());
 }
 
 namespace {
@@ -442,7 +457,7 @@ namespace {
 // The option as (x = ln(F/K), K): every bound and the normalisation come from the accurate x,
 // as in the pricing kernel, so a price from the kernel maps back without a rounded F.
 Result<double, Errc> implied_vol_of_undiscounted(double q, double price, double x, double strike, double expiry) {
-  const double intrinsic = std::max(q * strike * math::expm1(x), 0.0);
+  const double intrinsic = q * x > 0 ? std::max(q * strike * math::expm1(x), 0.0) : 0.0;
   // Within a few ulp of the intrinsic value the price carries no time value: rounding, not a
   // quote below intrinsic.
   const double at_intrinsic = 4 * kDblEpsilon * intrinsic;
@@ -456,8 +471,14 @@ Result<double, Errc> implied_vol_of_undiscounted(double q, double price, double 
   const double beta = time_value / (strike * half);
   if (!(time_value > at_intrinsic) || beta < kDblMin) return fail(Errc::pricing_not_identifiable);
   const double q_otm = q * x > 0 ? -q : q;
-  if (beta >= exp(q_otm < 0 ? -0.5 * x : 0.5 * x)) return fail(Errc::pricing_above_bound);
-  return unchecked_normalised_implied_vol(beta, x, q_otm) / std::sqrt(expiry);
+  const double b_max = q_otm < 0 ? exp(-0.5 * x) : half;  // of the out-of-the-money call
+  if (beta >= b_max) return fail(Errc::pricing_above_bound);
+  return unchecked_normalised_implied_vol(beta, x, q_otm, b_max) / std::sqrt(expiry);
+}
+
+// price / e^(-rT); at r = 0 (Deribit's) e^0 is 1 exactly, so skipping it changes no bit.
+double undiscounted(double price, double rate, double expiry) {
+  return rate == 0 ? price : price / exp(-rate * expiry);
 }
 
 Errc check_iv_inputs(std::initializer_list<double> in, double price, double underlying, double strike,
@@ -478,7 +499,7 @@ Result<double, Errc> implied_vol_black76(OptionType type, double price, double f
   if (const Errc e = check_iv_inputs({price, forward, strike, expiry, rate}, price, forward, strike, expiry);
       e != Errc::ok)
     return fail(e);
-  return implied_vol_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, price / exp(-rate * expiry),
+  return implied_vol_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, undiscounted(price, rate, expiry),
                                      math::log_ratio(forward, strike), strike, expiry);
 }
 
@@ -487,7 +508,7 @@ Result<double, Errc> implied_vol_bsm(OptionType type, double price, double spot,
   if (const Errc e = check_iv_inputs({price, spot, strike, expiry, rate, dividend}, price, spot, strike, expiry);
       e != Errc::ok)
     return fail(e);
-  return implied_vol_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, price / exp(-rate * expiry),
+  return implied_vol_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, undiscounted(price, rate, expiry),
                                      math::log_ratio(spot, strike) + (rate - dividend) * expiry, strike, expiry);
 }
 

@@ -1,6 +1,7 @@
 // The one price-and-Greeks formula every entry point uses: the scalar API is this kernel on
-// one option, the batch API is this kernel in a loop that GCC vectorises. Because math.hpp is
-// branch-free IEEE arithmetic, the scalar result and every vector lane agree to the bit.
+// one option, the batch API runs its stages as loops over blocks that GCC vectorises. Because
+// math.hpp is IEEE arithmetic whose branch-free and branchy forms give the same bits, the
+// scalar result and every vector lane agree to the bit.
 //
 // Black-76 is BSM with carry 0 (q = r, so the forward is the input), which keeps one formula.
 // Prices go through Jäckel's normalised Black function b(x, s) of the out-of-the-money option
@@ -23,46 +24,80 @@ struct KernelOut {
   double price, delta, gamma, vega, theta, rho, vanna, volga, charm;
 };
 
-// sign: +1 call, -1 put. s0: spot (bsm) or forward (black76). q: dividend (bsm); ignored for
-// black76. Preconditions (checked by callers): s0, k, t, vol > 0 and finite, r, q finite.
+// The kernel is written in stages so that the batch loop can run each stage over a block of
+// options (short loop bodies that keep their values in registers and whose iterations overlap)
+// while the scalar API runs them back to back: the same operations in the same order either
+// way, so the same bits.
+//   1. kernel_setup_args: everything that depends only on the inputs (sqrt, log), and the
+//      exponents of the four exponentials.
+//   2. kernel_setup_exp: the exponentials.
+//   3. erfcx of the three arguments kernel_erfcx_args() gives (y0, y1, y2).
+//   4. kernel_finish: the normalised price, the value and the Greeks.
+
+struct KernelSetup {
+  double sqrt_t, s, df, dq, x, inv_s, h, ho, half_s, e0, bm, ibm;
+};
+
+// Preconditions (checked by callers): s0, k, t, vol > 0 and finite, r, q finite. q is the
+// dividend (bsm); ignored for black76. Leaves the exponents in df, dq, e0 and bm.
 template <bool kBsm>
-STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, double t, double vol, double r,
-                                             double q) noexcept {
+STRIKE_PRICING_INLINE KernelSetup kernel_setup_args(double s0, double k, double t, double vol, double r,
+                                                    double q) noexcept {
   using namespace math;
-  const double sqrt_t = std::sqrt(t);
-  const double s = vol * sqrt_t;
-  const double df = exp(-r * t);
-  const double dq = kBsm ? exp(-q * t) : df;
+  KernelSetup p;
+  p.sqrt_t = std::sqrt(t);
+  p.s = vol * p.sqrt_t;
   // ln(F/K) from the inputs without rounding F first (bsm: ln(S/K) + (r - q) T).
-  const double x = kBsm ? log_ratio(s0, k) + (r - q) * t : log_ratio(s0, k);
-  const double ax = x < 0 ? -x : x;
-  const double inv_s = 1.0 / s;  // 1/vol = inv_s sqrt_t, 1/sqrt_t = inv_s vol, 1/t = (inv_s vol)^2
-  const double h = x * inv_s;
-  const double ho = -(h < 0 ? -h : h);  // h of the out-of-the-money option, <= 0
-  const double half_s = 0.5 * s;
-  const double e0 = exp(-0.5 * (h * h + half_s * half_s));
-  const double bm = exp(0.5 * ax);
-  const double ibm = 1.0 / bm;
+  p.x = kBsm ? log_ratio(s0, k) + (r - q) * t : log_ratio(s0, k);
+  const double ax = p.x < 0 ? -p.x : p.x;
+  p.inv_s = 1.0 / p.s;  // 1/vol = inv_s sqrt_t, 1/sqrt_t = inv_s vol, 1/t = (inv_s vol)^2
+  p.h = p.x * p.inv_s;
+  p.ho = -(p.h < 0 ? -p.h : p.h);  // h of the out-of-the-money option, <= 0
+  p.half_s = 0.5 * p.s;
+  p.df = -r * t;
+  p.dq = kBsm ? -q * t : p.df;
+  p.e0 = -0.5 * (p.h * p.h + p.half_s * p.half_s);
+  p.bm = 0.5 * ax;
+  p.ibm = 0.0;  // set by kernel_setup_exp
+  return p;
+}
+
+// The exponentials, in place. kZeroRate: the caller knows r == 0 (the crypto case), and
+// e^(-0 T) is 1 exactly (math.hpp's exp of +-0 is 1), so skipping it changes no bit.
+// kBranchy: scalar callers (same bits).
+template <bool kBsm, bool kZeroRate = false, bool kBranchy = false>
+STRIKE_PRICING_INLINE void kernel_setup_exp(KernelSetup& p) noexcept {
+  using math::exp, math::exp_branchy;
+  p.df = kZeroRate ? 1.0 : kBranchy ? exp_branchy(p.df) : exp(p.df);
+  p.dq = !kBsm ? p.df : kBranchy ? exp_branchy(p.dq) : exp(p.dq);
+  p.e0 = kBranchy ? exp_branchy(p.e0) : exp(p.e0);
+  p.bm = kBranchy ? exp_branchy(p.bm) : exp(p.bm);
+  p.ibm = 1.0 / p.bm;
+}
+
+struct ErfcxArgs {
+  double a0, a1, a2;
+};
+// y0 = erfcx(a0) (small-t expansion), y1 = erfcx(a1), y2 = erfcx(a2) (out-of-the-money price).
+STRIKE_PRICING_INLINE ErfcxArgs kernel_erfcx_args(const KernelSetup& p) noexcept {
+  const double u1 = p.ho + p.half_s;
+  return {-p.ho * math::kInvSqrt2, (u1 < 0 ? -u1 : u1) * math::kInvSqrt2, (p.half_s - p.ho) * math::kInvSqrt2};
+}
+
+// sign: +1 call, -1 put; the other inputs as for kernel_setup_args().
+template <bool kBsm>
+STRIKE_PRICING_INLINE KernelOut kernel_finish(double sign, double s0, double k, double t, double vol, double r, double q,
+                                              const KernelSetup& p, double y0, double y1, double y2) noexcept {
+  using namespace math;
+  const double sqrt_t = p.sqrt_t, df = p.df, dq = p.dq, x = p.x, inv_s = p.inv_s, h = p.h, ho = p.ho,
+               half_s = p.half_s, e0 = p.e0, bm = p.bm, ibm = p.ibm;
 
   // Out-of-the-money normalised price.
   const double u1 = ho + half_s;
-  const double y1 = erfcx((u1 < 0 ? -u1 : u1) * kInvSqrt2);
-  const double y2 = erfcx((half_s - ho) * kInvSqrt2);
   const double b_general = u1 > 0 ? ibm - 0.5 * e0 * (y1 + y2) : 0.5 * e0 * (y1 - y2);
   // Small-t expansion (Jäckel, "Let's Be Rational", eq. for Y(h+t) - Y(h-t)); a = 1 + h Y(h).
-  const double y0 = erfcx(-ho * kInvSqrt2);
   const double a = 1.0 + ho * kSqrtPiOver2 * y0;
-  const double w = half_s * half_s;
-  const double h2 = ho * ho;
-  const double expansion =
-      2.0 * half_s *
-      (a + w * ((-1.0 + 3.0 * a + a * h2) * (1.0 / 6.0) +
-                w * ((-7.0 + 15.0 * a + h2 * (-1.0 + 10.0 * a + a * h2)) * (1.0 / 120.0) +
-                     w * ((-57.0 + 105.0 * a + h2 * (-18.0 + 105.0 * a + h2 * (-1.0 + 21.0 * a + a * h2))) * (1.0 / 5040.0) +
-                          w * ((-561.0 + 945.0 * a + h2 * (-285.0 + 1260.0 * a + h2 * (-33.0 + 378.0 * a + h2 * (-1.0 + 36.0 * a + a * h2)))) * (1.0 / 362880.0) +
-                               w * ((-6555.0 + 10395.0 * a + h2 * (-4680.0 + 17325.0 * a + h2 * (-840.0 + 6930.0 * a + h2 * (-52.0 + 990.0 * a + h2 * (-1.0 + 55.0 * a + a * h2))))) * (1.0 / 39916800.0) +
-                                    ((-89055.0 + 135135.0 * a + h2 * (-82845.0 + 270270.0 * a + h2 * (-20370.0 + 135135.0 * a + h2 * (-1926.0 + 25740.0 * a + h2 * (-75.0 + 2145.0 * a + h2 * (-1.0 + 78.0 * a + a * h2)))))) * w) * (1.0 / 6227020800.0)))))));
-  const double b_small = kInvSqrt2Pi * e0 * expansion;
+  const double b_small = kInvSqrt2Pi * e0 * small_t_expansion(a, ho * ho, half_s);
   double b = half_s < kSmallTThreshold ? b_small : b_general;
   b = b > 0 ? b : 0.0;
 
@@ -95,6 +130,17 @@ STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, d
   const double qq = kBsm ? q : r;
   o.charm = qq * o.delta - dq * pdf1 * (carry * inv_s - 0.5 * d2 * inv_sqrt_t * inv_sqrt_t);
   return o;
+}
+
+template <bool kBsm>
+STRIKE_PRICING_INLINE KernelOut price_kernel(double sign, double s0, double k, double t, double vol, double r,
+                                             double q) noexcept {
+  KernelSetup p = kernel_setup_args<kBsm>(s0, k, t, vol, r, q);
+  kernel_setup_exp<kBsm, false, true>(p);
+  const ErfcxArgs a = kernel_erfcx_args(p);
+  // Scalar: the branchy erfcx evaluates one interval, with the same bits.
+  return kernel_finish<kBsm>(sign, s0, k, t, vol, r, q, p, math::erfcx_branchy(a.a0), math::erfcx_branchy(a.a1),
+                             math::erfcx_branchy(a.a2));
 }
 
 }  // namespace strike::pricing::detail

@@ -65,30 +65,52 @@ STRIKE_PRICING_INLINE double expm1_reduced(double r) noexcept {
 // e^(a + b), with b a small correction to a (|b| < 2^-20 |a| or |b| < 1e-6): the extra
 // precision of a split argument, so e^(-z^2/2) keeps its accuracy for large |z|.
 // Underflows to 0 (through the subnormals, correctly scaled) and overflows to +inf.
-STRIKE_PRICING_INLINE double exp_hilo(double a, double b) noexcept {
+namespace detail {
+// e^(a + b) = (m1 + 1) 2^n, m1 = e^r - 1 in [-0.293, 0.415].
+struct ExpParts {
+  double m1, n;
+};
+STRIKE_PRICING_INLINE ExpParts exp_parts(double a, double b) noexcept {
   a = a < -746.0 ? -746.0 : (a > 710.0 ? 710.0 : a);
-  const double n = (a * kLog2e + detail::kRoundMagic) - detail::kRoundMagic;  // round(a / ln 2)
-  const double r = ((a - n * kLn2Hi) - n * kLn2Lo) + b;                        // |r| <= 0.347
-  const double p = expm1_reduced(r) + 1.0;
-  // Scale by 2^n in two steps so results in the subnormal range round once, correctly.
-  const double n1 = (n * 0.5 + detail::kRoundMagic) - detail::kRoundMagic;
-  return p * detail::pow2i(n1) * detail::pow2i(n - n1);
+  const double n = (a * kLog2e + kRoundMagic) - kRoundMagic;  // round(a / ln 2)
+  const double r = ((a - n * kLn2Hi) - n * kLn2Lo) + b;        // |r| <= 0.347
+  return {expm1_reduced(r), n};
 }
+// (m1 + 1) 2^n in two steps so results in the subnormal range round once, correctly.
+STRIKE_PRICING_INLINE double exp_scale(ExpParts e) noexcept {
+  const double n1 = (e.n * 0.5 + kRoundMagic) - kRoundMagic;
+  return (e.m1 + 1.0) * pow2i(n1) * pow2i(e.n - n1);
+}
+}  // namespace detail
+
+STRIKE_PRICING_INLINE double exp_hilo(double a, double b) noexcept { return detail::exp_scale(detail::exp_parts(a, b)); }
 
 STRIKE_PRICING_INLINE double exp(double x) noexcept { return exp_hilo(x, 0.0); }
 
-// e^x - 1 without cancellation near 0.
+// The same values with a branch, for scalar code: where p 2^n is a normal number both of
+// exp_scale's products are exact, so one product gives the same bits.
+inline double exp_hilo_branchy(double a, double b) noexcept {
+  const detail::ExpParts e = detail::exp_parts(a, b);
+  return e.n >= -1021.0 && e.n <= 1023.0 ? (e.m1 + 1.0) * detail::pow2i(e.n) : detail::exp_scale(e);
+}
+inline double exp_branchy(double x) noexcept { return exp_hilo_branchy(x, 0.0); }
+
+// e^x - 1 without cancellation near 0. For |x| <= ln(2)/2 exp's reduction gives n = 0 and
+// r = x exactly (x log2(e) rounds to 0, ties to even at +-1/2), so its m1 is the answer: one
+// polynomial serves both cases.
 STRIKE_PRICING_INLINE double expm1(double x) noexcept {
   const bool near0 = (x < 0 ? -x : x) <= 0.34657359027997264;  // ln(2)/2
-  return near0 ? expm1_reduced(near0 ? x : 0.0) : exp(x) - 1.0;
+  const detail::ExpParts e = detail::exp_parts(x, 0.0);
+  return near0 ? e.m1 : detail::exp_scale(e) - 1.0;
 }
 
 // e^(-z^2/2) with z^2 split exactly into hi + lo, accurate to a few ulp for every z.
+template <bool kBranchy = false>
 STRIKE_PRICING_INLINE double exp_minus_half_square(double z) noexcept {
   const double zh = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) & 0xFFFFFFFFF8000000ULL);
   const double hi = -0.5 * (zh * zh);  // exact: zh has 26 significant bits
   const double lo = -0.5 * ((z - zh) * (z + zh));
-  return exp_hilo(hi, lo);
+  return kBranchy ? exp_hilo_branchy(hi, lo) : exp_hilo(hi, lo);
 }
 
 // Natural logarithm of a positive normal double (0 -> -inf is not needed by pricing and not
@@ -212,15 +234,22 @@ STRIKE_PRICING_INLINE Ratio erfcx_large_ratio(double y) noexcept {
   return huge ? Ratio{kInvSqrtPi, y} : rational;
 }
 
-// Branch-free erfcx(y), y >= 0: all three intervals, one division.
+// Branch-free erfcx(y), y >= 0: all three intervals, one division. A vector caller that knows
+// no argument of a block is <= 0.46875 (kSmall false) or none is > 4 or NaN (kLarge false)
+// leaves that interval out: the selection would not have picked it, so the bits are the same.
+template <bool kSmall = true, bool kLarge = true>
 STRIKE_PRICING_INLINE double erfcx(double y) noexcept {
-  const bool is_small = y <= 0.46875, is_mid = y <= 4.0;
-  const Ratio s = erfcx_small_ratio(is_small ? y : 0.0);
-  const Ratio m = erfcx_mid_ratio(is_mid ? y : 4.0);
-  const Ratio l = erfcx_large_ratio(is_mid ? 4.0 : y);
-  const double num = is_small ? s.num : (is_mid ? m.num : l.num);
-  const double den = is_small ? s.den : (is_mid ? m.den : l.den);
-  return num / den;
+  const bool is_small = kSmall && y <= 0.46875, is_mid = !kLarge || y <= 4.0;
+  Ratio r = erfcx_mid_ratio(is_mid ? y : 4.0);
+  if constexpr (kLarge) {
+    const Ratio l = erfcx_large_ratio(is_mid ? 4.0 : y);
+    r = {is_mid ? r.num : l.num, is_mid ? r.den : l.den};
+  }
+  if constexpr (kSmall) {
+    const Ratio s = erfcx_small_ratio(is_small ? y : 0.0);
+    r = {is_small ? s.num : r.num, is_small ? s.den : r.den};
+  }
+  return r.num / r.den;
 }
 
 // The same values with branches, for scalar code (the implied-vol solver): only the interval
@@ -240,6 +269,7 @@ STRIKE_PRICING_INLINE double erfcx_tail(double y) noexcept {
 
 // Standard normal density.
 STRIKE_PRICING_INLINE double norm_pdf(double z) noexcept { return kInvSqrt2Pi * exp_minus_half_square(z); }
+inline double norm_pdf_branchy(double z) noexcept { return kInvSqrt2Pi * exp_minus_half_square<true>(z); }
 
 // Standard normal distribution Phi(z), accurate relative to itself in the lower tail.
 STRIKE_PRICING_INLINE double norm_cdf(double z) noexcept {
@@ -259,8 +289,22 @@ inline double norm_cdf_branchy(double z) noexcept {
   const double y = (z < 0 ? -z : z) * kInvSqrt2;
   if (y <= 0.46875) return 0.5 + (0.5 * kInvSqrt2) * z * erf_over_y(y * y);
   const Ratio r = y <= 4.0 ? erfcx_mid_ratio(y) : erfcx_large_ratio(y);
-  const double q = 0.5 * exp_minus_half_square(z) * (r.num / r.den);
+  const double q = 0.5 * exp_minus_half_square<true>(z) * (r.num / r.den);
   return z < 0 ? q : 1.0 - q;
+}
+
+// Jäckel's small-t expansion of Y(h+t) - Y(h-t) to 12th order in t ("Let's Be Rational"), with
+// a = 1 + h sqrt(pi/2) erfcx(-h/sqrt2) and h2 = h^2; the normalised Black price is
+// e^(-(h^2+t^2)/2)/sqrt(2 pi) times this. Shared by the pricing kernel and the implied-vol solver.
+STRIKE_PRICING_INLINE double small_t_expansion(double a, double h2, double t) noexcept {
+  const double w = t * t;
+  return 2.0 * t *
+      (a + w * ((-1.0 + 3.0 * a + a * h2) * (1.0 / 6.0) +
+                w * ((-7.0 + 15.0 * a + h2 * (-1.0 + 10.0 * a + a * h2)) * (1.0 / 120.0) +
+                     w * ((-57.0 + 105.0 * a + h2 * (-18.0 + 105.0 * a + h2 * (-1.0 + 21.0 * a + a * h2))) * (1.0 / 5040.0) +
+                          w * ((-561.0 + 945.0 * a + h2 * (-285.0 + 1260.0 * a + h2 * (-33.0 + 378.0 * a + h2 * (-1.0 + 36.0 * a + a * h2)))) * (1.0 / 362880.0) +
+                               w * ((-6555.0 + 10395.0 * a + h2 * (-4680.0 + 17325.0 * a + h2 * (-840.0 + 6930.0 * a + h2 * (-52.0 + 990.0 * a + h2 * (-1.0 + 55.0 * a + a * h2))))) * (1.0 / 39916800.0) +
+                                    ((-89055.0 + 135135.0 * a + h2 * (-82845.0 + 270270.0 * a + h2 * (-20370.0 + 135135.0 * a + h2 * (-1926.0 + 25740.0 * a + h2 * (-75.0 + 2145.0 * a + h2 * (-1.0 + 78.0 * a + a * h2)))))) * w) * (1.0 / 6227020800.0)))))));
 }
 
 }  // namespace strike::pricing::math

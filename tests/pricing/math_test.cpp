@@ -73,7 +73,12 @@ TEST(Math, BranchyScalarFormsGiveTheSameBitsAsTheBranchFreeOnes) {
     ASSERT_EQ(std::bit_cast<std::uint64_t>(erfcx(y)), std::bit_cast<std::uint64_t>(erfcx_branchy(y))) << y;
     ASSERT_EQ(std::bit_cast<std::uint64_t>(norm_cdf(y - 25)), std::bit_cast<std::uint64_t>(norm_cdf_branchy(y - 25)))
         << y - 25;
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(norm_pdf(y - 25)), std::bit_cast<std::uint64_t>(norm_pdf_branchy(y - 25)))
+        << y - 25;
   }
+  // exp across the whole range, subnormal results and overflow included.
+  for (double x = -760; x < 720; x += 0.00731)
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(exp(x)), std::bit_cast<std::uint64_t>(exp_branchy(x))) << x;
 }
 
 }  // namespace
