@@ -1,3 +1,5 @@
+// engine::describe: one line of text per command (its fields by name, in client-independent
+// raw units), for `strike journal dump` and diagnostics.
 #include <fmt/format.h>
 
 #include "engine/command.hpp"
