@@ -132,6 +132,7 @@ Status<Error> BookConfig::check() const {
   if (min_display.raw() < 1 || min_display > max_qty) return bad("min_display");
   if (price_band.raw() < 0 || price_band.raw() > kMaxPrice) return bad("price_band");
   if (market_protection.raw() < 0 || market_protection.raw() > kMaxPrice) return bad("market_protection");
+  if (market_protection_bps > 10'000) return bad("market_protection_bps");
   return {};
 }
 

@@ -491,7 +491,9 @@ class OrderBook {
     const Ladder& opp = side_ladder(opposite(side));
     if (opp.empty()) return 0;
     const std::int64_t best = opp.best_price();
-    const std::int64_t reach = cfg_.market_protection.raw();
+    std::int64_t reach = cfg_.market_protection.raw();
+    if (const std::int64_t bps = cfg_.market_protection_bps; bps != 0)  // best * bps / 10^4 without overflow
+      reach = std::min(reach, best / 10'000 * bps + best % 10'000 * bps / 10'000);
     const bool band = cfg_.price_band.raw() != 0 && has_price_[kMark];
     if (side == Side::buy) {
       std::int64_t limit = best > cfg_.max_price.raw() - reach ? cfg_.max_price.raw() : best + reach;
@@ -1044,7 +1046,8 @@ class OrderBook {
     }
     for (const std::int64_t v : {cfg_.min_price.raw(), cfg_.max_price.raw(), cfg_.lot, cfg_.min_qty.raw(),
                                  cfg_.max_qty.raw(), cfg_.min_display.raw(), cfg_.price_band.raw(),
-                                 cfg_.market_protection.raw(), std::int64_t{cfg_.max_open_orders}})
+                                 cfg_.market_protection.raw(), std::int64_t{cfg_.market_protection_bps},
+                                 std::int64_t{cfg_.max_open_orders}})
       h.add_signed(v);
   }
   Status<Error> load(const BookSnapshot& s);

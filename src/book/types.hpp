@@ -95,8 +95,10 @@ struct BookConfig {
   Qty min_display{1};  // smallest iceberg display quantity
   // Limit prices must lie within mark ± price_band (0: no band; no mark yet: no check).
   Price price_band{0};
-  // A market order trades at most this many ticks beyond the best opposite price at arrival.
+  // A market order trades at most this many ticks beyond the best opposite price at arrival,
+  // and at most market_protection_bps basis points of that price beyond it (0: no such limit).
   Price market_protection{kMaxPrice};
+  std::uint32_t market_protection_bps = 0;
   // Open orders (resting plus untriggered stops) per account; 0: unlimited.
   std::uint32_t max_open_orders = 0;
 

@@ -15,7 +15,7 @@ constexpr std::int64_t kMaxOrderValue = std::int64_t{1} << 60;
 
 // Highest price (in units of the price currency) an order may carry: coin-priced options up to
 // 100 coin, everything else up to 10^7 (USD, USDC).
-book::BookConfig book_config(const Instrument& ins, const clearing::ContractMath& math, std::uint32_t max_open) {
+book::BookConfig book_config(const Instrument& ins, const clearing::ContractMath& math, const EngineConfig& config) {
   book::BookConfig c;
   const Decimal finest = ins.ticks.finest();
   std::uint8_t n = 0;
@@ -33,7 +33,9 @@ book::BookConfig book_config(const Instrument& ins, const clearing::ContractMath
   const Price worst = math.inverse_valued() ? c.min_price : c.max_price;
   const std::int64_t lot_value = std::max<std::int64_t>(1, std::abs(math.trade_value(1, worst).value_or(kMaxOrderValue)));
   c.max_qty = Qty{std::max<std::int64_t>(1, std::min(book::kMaxQty, kMaxOrderValue / lot_value))};
-  c.max_open_orders = max_open;
+  c.max_open_orders = config.max_open_orders_per_book;
+  // Market orders stop at market_protection beyond the best opposite price (basis points).
+  c.market_protection_bps = static_cast<std::uint32_t>(steps_of(config.market_protection, Decimal{1, 4}).value());
   return c;
 }
 
@@ -70,7 +72,7 @@ Engine::Engine(const InstrumentRegistry& instruments, EngineConfig config)
     : instruments_(&instruments), config_(config), clearing_(instruments, config.clearing) {
   books_.reserve(instruments.size());  // never reallocated: each book's sink points here
   for (const Instrument& ins : instruments.all()) {
-    books_.emplace_back(book_config(ins, clearing_.math(ins.id), config_.max_open_orders_per_book),
+    books_.emplace_back(book_config(ins, clearing_.math(ins.id), config_),
                         BookEvents{this, ins.id});
     if (ins.has_expiry()) expiries_.emplace_back(ins.expiry, ins.id);
   }

@@ -40,7 +40,8 @@ namespace strike::engine {
 struct EngineConfig {
   clearing::ClearingConfig clearing;
   std::uint32_t max_open_orders_per_book = 500;  // per account and instrument
-  // Market orders trade at most this fraction beyond the best opposite price at arrival.
+  // Market orders trade at most this fraction beyond the best opposite price at arrival (whole
+  // basis points, at most 1).
   Decimal market_protection{5, 2};  // 5%
 };
 

@@ -291,6 +291,31 @@ TEST_F(B, MarketOrderNeverTradesBeyondItsProtectionPrice) {
   EXPECT_EQ(b.best_ask(), Price{103});
 }
 
+TEST_F(B, MarketOrderIsBoundedByAFractionOfTheBestPrice) {
+  BookConfig cfg;
+  cfg.market_protection_bps = 500;  // 5%
+  OrderBook<RecordingSink> b(cfg, RecordingSink{&events_});
+  for (const std::int64_t price : {2000, 2090, 2100, 2101, 2500})
+    ASSERT_EQ(b.submit(limit(static_cast<std::uint64_t>(price), 1, kSell, price, 1), Timestamp{}), Errc::ok);
+  take();
+  // 5% of the best ask 2000 is 100 ticks: the order may trade up to 2100, not at 2101.
+  ASSERT_EQ(b.submit(market(9, 2, kBuy, 10), Timestamp{}), Errc::ok);
+  const auto ev = take();
+  EXPECT_EQ(only<Accepted>(ev)[0].price, Price{2100});
+  EXPECT_EQ(only<Trade>(ev).size(), 3u);
+  EXPECT_EQ(b.best_ask(), Price{2101});
+  // A sell: 5% below the best bid 1000 is 950.
+  for (const std::int64_t price : {1000, 951, 950, 949})
+    ASSERT_EQ(b.submit(limit(static_cast<std::uint64_t>(price), 1, kBuy, price, 1), Timestamp{}), Errc::ok);
+  take();
+  ASSERT_EQ(b.submit(market(10, 2, kSell, 10), Timestamp{}), Errc::ok);
+  EXPECT_EQ(only<Trade>(take()).size(), 3u);
+  EXPECT_EQ(b.best_bid(), Price{949});
+  BookConfig bad;
+  bad.market_protection_bps = 10'001;
+  EXPECT_FALSE(bad.check().ok());
+}
+
 TEST_F(B, MarketOrderIsAlsoBoundedByThePriceBandAroundMark) {
   BookConfig cfg;
   cfg.price_band = Price{50};

@@ -283,12 +283,15 @@ class ReferenceBook {
     if (!best) return 0;
     const auto& mark = prices_[static_cast<int>(PriceSource::mark)];
     const bool band = cfg_.price_band.raw() != 0 && mark.has_value();
+    std::int64_t reach = cfg_.market_protection.raw();
+    if (cfg_.market_protection_bps != 0)
+      reach = std::min<std::int64_t>(reach, static_cast<std::int64_t>(int128{*best} * cfg_.market_protection_bps / 10'000));
     if (side == Side::buy) {
-      std::int64_t limit = std::min(*best + cfg_.market_protection.raw(), cfg_.max_price.raw());
+      std::int64_t limit = std::min(*best + reach, cfg_.max_price.raw());
       if (band) limit = std::min<int128>(limit, std::max<int128>(int128{*mark} + cfg_.price_band.raw(), cfg_.min_price.raw()));
       return limit;
     }
-    std::int64_t limit = std::max(*best - cfg_.market_protection.raw(), cfg_.min_price.raw());
+    std::int64_t limit = std::max(*best - reach, cfg_.min_price.raw());
     if (band) limit = std::max<int128>(limit, std::min<int128>(int128{*mark} - cfg_.price_band.raw(), cfg_.max_price.raw()));
     return limit;
   }

@@ -36,6 +36,29 @@ TEST_F(Engine_, ACrossingOrderTradesAtTheMakersPriceAndClearingBooksIt) {
   expect_valid();
 }
 
+TEST_F(Engine_, AMarketOrderStopsFivePercentBeyondTheBestPrice) {
+  const AccountId maker = account(), taker = account();
+  // BTC-PERPETUAL ticks are 0.5 USD: 100,000 ticks = 50,000 USD; 5% of it is 5,000 ticks.
+  for (const std::int64_t price : {100'000, 104'000, 105'000, 106'000})
+    ASSERT_EQ(run(limit(maker, "BTC-PERPETUAL", Side::sell, price, 10)).status, Errc::ok);
+  NewOrder market = limit(taker, "BTC-PERPETUAL", Side::buy, 0, 50);
+  market.type = book::OrderType::market;
+  market.tif = book::TimeInForce::ioc;
+  const Outcome& o = run(market);
+  ASSERT_EQ(o.status, Errc::ok);
+  const auto trades = events_of<TradeExecuted>(o);
+  ASSERT_EQ(trades.size(), 3u);
+  EXPECT_EQ(trades[2].price.raw(), 105'000);
+  EXPECT_EQ(engine_->clearing().position(taker, id("BTC-PERPETUAL"))->size, 30);
+  // The 20 lots beyond the protection price are cancelled, the 106,000 ask still rests.
+  const auto views = events_of<OrderUpdated>(o);
+  ASSERT_FALSE(views.empty());
+  EXPECT_EQ(views.back().order.id, o.order);
+  EXPECT_EQ(views.back().order.filled.raw(), 30);
+  EXPECT_NE(views.back().order.status, OrderStatus::open);
+  expect_valid();
+}
+
 TEST_F(Engine_, ARejectedCommandChangesNothing) {
   const AccountId a = account(), b = account();
   ASSERT_EQ(run(limit(a, "BTC-PERPETUAL", Side::sell, 100'000, 50)).status, Errc::ok);
