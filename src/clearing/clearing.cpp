@@ -17,6 +17,13 @@ std::int64_t fee_at_rate(std::int64_t value, std::int64_t num, std::int64_t den)
   return -credit.value();
 }
 
+// Deribit's trading session: days since 1970-01-01T08:00Z (a session ends at 08:00 UTC).
+std::int64_t session_of(Timestamp t) noexcept {
+  constexpr std::int64_t kEight = 8 * 3600 * kNsPerSecond;
+  const std::int64_t since = t.ns() - kEight;
+  return since >= 0 ? since / kNsPerDay : (since - kNsPerDay + 1) / kNsPerDay;
+}
+
 template <class T>
 T checked(Result<T, Errc> r, const char* what) noexcept {
   STRIKE_ASSERT(r.ok(), "clearing arithmetic failed in {}: {}", what, name(r.error()));
@@ -153,8 +160,18 @@ std::int64_t Clearing::apply_to_position(Position& p, std::int64_t lots, std::in
   const std::int64_t realized = released - closing_value;
   p.basis = p.basis - value - realized;
   p.size += lots;
-  p.realized_pnl += realized;
+  realize(p, realized);
   return realized;
+}
+
+void Clearing::realize(Position& p, std::int64_t amount) noexcept {
+  const std::int64_t session = session_of(time_);
+  if (p.session != session) {
+    p.session = session;
+    p.session_realized_pnl = 0;
+  }
+  p.realized_pnl += amount;
+  p.session_realized_pnl += amount;
 }
 
 std::int64_t Clearing::fee_of(InstrumentId instrument, Qty lots, Price price, bool maker) const noexcept {
@@ -258,7 +275,7 @@ Result<SettlementResult, Errc> Clearing::settle_expiry(InstrumentId instrument, 
                                     ? checked(m.option_payoff(p.size, out.price), "option payoff")
                                     : p.basis + checked(m.value_at(p.size, out.price, Rounding::against_account), "settle");
     ledger_.transfer(pool, LedgerAccount::user(p.account), ins.settlement_currency, amount, EntryReason::settlement, r);
-    p.realized_pnl += m.is_option() ? amount + p.basis : amount;
+    realize(p, m.is_option() ? amount + p.basis : amount);
     p.size = 0;
     p.basis = 0;
     ++out.positions;
@@ -300,7 +317,7 @@ Result<FundingResult, Errc> Clearing::apply_funding(InstrumentId instrument) noe
     const std::int64_t notional = sign(p.size) * abs64(checked(m.value_at(p.size, *mk, Rounding::toward_zero), "notional"));
     const std::int64_t amount = checked(mul_div(-notional, out.rate_num, out.rate_den, Rounding::against_account), "funding");
     ledger_.transfer(pool, LedgerAccount::user(p.account), ins.settlement_currency, amount, EntryReason::funding, r);
-    p.realized_pnl += amount;
+    realize(p, amount);
     ++out.positions;
   }
   out.residue = ledger_.balance(pool, ins.settlement_currency) - pool_before;
@@ -342,6 +359,7 @@ CurrencySummary Clearing::summary(AccountId account, CurrencyId currency) const 
     const Position& p = positions_[slot];
     if (instruments_->get(p.instrument).settlement_currency != currency) continue;
     s.fees += p.fees;
+    if (p.session == session_of(time_)) s.session_realized_pnl += p.session_realized_pnl;
     if (p.size == 0) continue;
     s.realized_pnl += p.realized_pnl;
     (math_[p.instrument.raw()].is_option() ? s.options_value : s.futures_pnl) += mark_value(p);

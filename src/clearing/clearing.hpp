@@ -46,6 +46,10 @@ struct Position {
   std::int64_t basis = 0;
   std::int64_t realized_pnl = 0;  // since the position was first opened
   std::int64_t fees = 0;          // paid (rebates negative), settlement units
+  // Realized in the trading session `session` (days since 1970-01-01T08:00Z; Deribit's session
+  // runs from one 08:00 UTC settlement to the next).
+  std::int64_t session = 0;
+  std::int64_t session_realized_pnl = 0;
 };
 
 // One match as the book reports it, with the engine's trade id.
@@ -74,6 +78,7 @@ struct CurrencySummary {
   std::int64_t equity = 0;         // balance + futures_pnl + options_value
   std::int64_t available_withdrawal = 0;  // min(balance, equity), never below zero
   std::int64_t realized_pnl = 0;   // of the open positions
+  std::int64_t session_realized_pnl = 0;  // of every position, in the current session (since 08:00 UTC)
   std::int64_t fees = 0;
 };
 
@@ -169,6 +174,8 @@ class Clearing {
  private:
   std::uint32_t position_slot(AccountId account, InstrumentId instrument);  // creates it on first use
   std::int64_t fee_for_value(InstrumentId instrument, Qty lots, std::int64_t value, bool maker) const noexcept;
+  // Adds realized PnL to a position, and to its current session's.
+  void realize(Position& p, std::int64_t amount) noexcept;
   std::int64_t apply_to_position(Position& p, std::int64_t lots, std::int64_t value) noexcept;
   EntryRef ref(InstrumentId instrument = InstrumentId{0}, std::uint64_t trade_id = 0) const noexcept {
     return EntryRef{seq_, time_, instrument, trade_id};

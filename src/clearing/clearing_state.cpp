@@ -103,6 +103,8 @@ void Clearing::save(ByteWriter& w) const {
     w.write_i64(p.basis);
     w.write_i64(p.realized_pnl);
     w.write_i64(p.fees);
+    w.write_i64(p.session);
+    w.write_i64(p.session_realized_pnl);
   }
   for (std::size_t i = 0; i < marks_.size(); ++i) {
     w.write_i64(marks_[i].raw());
@@ -138,6 +140,8 @@ Status<Error> Clearing::load(ByteReader& r) {
     p.basis = r.read_i64();
     p.realized_pnl = r.read_i64();
     p.fees = r.read_i64();
+    p.session = r.read_i64();
+    p.session_realized_pnl = r.read_i64();
     if (!fresh.has_account(p.account) || p.instrument.raw() >= instruments_->size() ||
         fresh.position(p.account, p.instrument) != nullptr)
       return fail(Errc::snapshot_corrupt, "clearing: position");

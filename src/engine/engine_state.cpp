@@ -11,7 +11,7 @@ namespace strike::engine {
 namespace {
 
 constexpr std::uint64_t kMagic = 0x50414e53'4b525453ULL;  // "STRKSNAP"
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;  // 2: positions carry their session PnL
 
 void write_view(ByteWriter& w, const OrderView& v) {
   w.write_u64(v.id.raw());
@@ -188,6 +188,7 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
   }
   if (!r.ok()) return corrupt(std::string(name(r.error())));
   if (auto s = e->clearing_.load(r); !s) return fail(s.error());
+  e->clearing_.begin_command(e->last_seq_, e->now_);  // queries before the next command see its time
   if (auto s = r.finish(); !s) return corrupt(std::string(name(s.error())));
   if (auto problem = e->validate()) return corrupt(*problem);
   return e;

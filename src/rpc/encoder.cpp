@@ -372,9 +372,10 @@ void encode_query(const Request& request, const engine::Engine& engine, std::str
           put(out, "{{\"currency\":\"{}\",\"balance\":{},\"equity\":{},\"available_funds\":{},\"available_withdrawal_funds\":{}",
               r.currencies().get(x.currency).code, money_text(r, x.currency, s.balance), money_text(r, x.currency, s.equity),
               money_text(r, x.currency, s.equity), money_text(r, x.currency, s.available_withdrawal));
-          put(out, ",\"futures_pl\":{},\"options_value\":{},\"realized_pl\":{},\"fees\":{},\"account\":{}}}",
+          put(out, ",\"futures_pl\":{},\"options_value\":{},\"realized_pl\":{},\"session_rpl\":{},\"fees\":{},\"account\":{}}}",
               money_text(r, x.currency, s.futures_pnl), money_text(r, x.currency, s.options_value),
-              money_text(r, x.currency, s.realized_pnl), money_text(r, x.currency, s.fees), x.account.raw());
+              money_text(r, x.currency, s.realized_pnl), money_text(r, x.currency, s.session_realized_pnl),
+              money_text(r, x.currency, s.fees), x.account.raw());
         } else if constexpr (std::is_same_v<T, GetTransactionLog>) {
           const auto& r = engine.instruments();
           const std::vector<clearing::LedgerEntry> entries = engine.clearing().ledger().recent_entries(x.account);

@@ -197,6 +197,32 @@ TEST_F(ClearingExamples, EquityFollowsTheMark) {
   EXPECT_EQ(clearing_->summary(b, btc_).futures_pnl, 5'000'000);
 }
 
+TEST_F(ClearingExamples, SessionPnlCountsWhatWasRealizedSinceTheLast0800Settlement) {
+  const InstrumentId perp = id("BTC-PERPETUAL");
+  const AccountId a = accounts_[0], b = accounts_[1], c = accounts_[2];
+  constexpr std::int64_t kDay = 86'400, kEight = 8 * 3'600;
+  const std::int64_t day = 20'000 * kDay;  // 2024-10-04T00:00Z
+  // 07:00: A buys 1000 USD at 50000 and sells them at 55000: realizes 181,818 sat (as above).
+  at(day + 7 * 3'600);
+  (void)clearing_->on_fill(Fill{perp, 1, a, b, false, Price{100'000}, Qty{100}});
+  (void)clearing_->on_fill(Fill{perp, 2, c, a, true, Price{110'000}, Qty{100}});
+  EXPECT_EQ(clearing_->summary(a, btc_).session_realized_pnl, 181'818);
+  // The position is closed: realized_pl (open positions) no longer shows it, the session does.
+  EXPECT_EQ(clearing_->summary(a, btc_).realized_pnl, 0);
+  // 08:00 starts the next session: nothing realized in it yet.
+  at(day + kEight);
+  EXPECT_EQ(clearing_->summary(a, btc_).session_realized_pnl, 0);
+  // 09:00: A buys 1000 USD at 55000 and sells them at 50000: 1000 * (1/55000 - 1/50000) BTC
+  // = -181,818 sat (1,818,182 paid in, 2,000,000 out, in the reciprocal's terms).
+  at(day + kEight + 3'600);
+  (void)clearing_->on_fill(Fill{perp, 3, a, c, false, Price{110'000}, Qty{100}});
+  (void)clearing_->on_fill(Fill{perp, 4, b, a, true, Price{100'000}, Qty{100}});
+  EXPECT_EQ(clearing_->summary(a, btc_).session_realized_pnl, -181'818);
+  // Since the position was first opened: the two sessions cancel out.
+  EXPECT_EQ(clearing_->position(a, perp)->realized_pnl, 0);
+  expect_valid();
+}
+
 TEST_F(ClearingExamples, ALiquidationFeeGoesToTheInsuranceFundAndNeverBeyondTheBalance) {
   const AccountId a = accounts_[0];
   at(1);
