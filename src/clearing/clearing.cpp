@@ -17,13 +17,6 @@ std::int64_t fee_at_rate(std::int64_t value, std::int64_t num, std::int64_t den)
   return -credit.value();
 }
 
-// Deribit's trading session: days since 1970-01-01T08:00Z (a session ends at 08:00 UTC).
-std::int64_t session_of(Timestamp t) noexcept {
-  constexpr std::int64_t kEight = 8 * 3600 * kNsPerSecond;
-  const std::int64_t since = t.ns() - kEight;
-  return since >= 0 ? since / kNsPerDay : (since - kNsPerDay + 1) / kNsPerDay;
-}
-
 template <class T>
 T checked(Result<T, Errc> r, const char* what) noexcept {
   STRIKE_ASSERT(r.ok(), "clearing arithmetic failed in {}: {}", what, name(r.error()));
@@ -165,9 +158,8 @@ std::int64_t Clearing::apply_to_position(Position& p, std::int64_t lots, std::in
 }
 
 void Clearing::realize(Position& p, std::int64_t amount) noexcept {
-  const std::int64_t session = session_of(time_);
-  if (p.session != session) {
-    p.session = session;
+  if (p.session != session_) {
+    p.session = session_;
     p.session_realized_pnl = 0;
   }
   p.realized_pnl += amount;
@@ -359,7 +351,7 @@ CurrencySummary Clearing::summary(AccountId account, CurrencyId currency) const 
     const Position& p = positions_[slot];
     if (instruments_->get(p.instrument).settlement_currency != currency) continue;
     s.fees += p.fees;
-    if (p.session == session_of(time_)) s.session_realized_pnl += p.session_realized_pnl;
+    if (p.session == session_) s.session_realized_pnl += p.session_realized_pnl;
     if (p.size == 0) continue;
     s.realized_pnl += p.realized_pnl;
     (math_[p.instrument.raw()].is_option() ? s.options_value : s.futures_pnl) += mark_value(p);

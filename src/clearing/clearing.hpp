@@ -105,7 +105,16 @@ class Clearing {
   const InstrumentRegistry& instruments() const noexcept { return *instruments_; }
 
   // Every posting of the command being applied carries this reference.
-  void begin_command(SeqNo seq, Timestamp time) noexcept { seq_ = seq; time_ = time; }
+  void begin_command(SeqNo seq, Timestamp time) noexcept {
+    seq_ = seq;
+    time_ = time;
+    session_ = session_of(time);
+  }
+  // Deribit's trading session of a time: days since 1970-01-01T08:00Z (a session ends at 08:00 UTC).
+  static constexpr std::int64_t session_of(Timestamp t) noexcept {
+    const std::int64_t since = t.ns() - 8 * 3600 * kNsPerSecond;
+    return since >= 0 ? since / kNsPerDay : (since - kNsPerDay + 1) / kNsPerDay;
+  }
 
   // --- accounts (control plane) ---------------------------------------------------------
   // owner = none: a new main account; otherwise a sub-account of the main account `owner`.
@@ -202,6 +211,7 @@ class Clearing {
   std::vector<IndexTwap> index_;              // [currency]
   SeqNo seq_{};
   Timestamp time_{};
+  std::int64_t session_ = session_of(Timestamp{});  // of time_
 };
 
 }  // namespace strike::clearing
