@@ -6,14 +6,13 @@
 // The machine has 2 cores shared with other builds: spreads are wide, see docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
 
 #include "core/agent_runner.hpp"
+#include "core/bench_dir.hpp"
 #include "core/latency_histogram.hpp"
 #include "core/latency_report.hpp"
 #include "core/mpsc_ring.hpp"
@@ -64,22 +63,8 @@ BENCHMARK(BM_EngineApply)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // --- the pipeline -------------------------------------------------------------------------------
 
-enum class Disk { tmpfs, disk };
-fs::path bench_root(Disk d) {
-  if (d == Disk::tmpfs) return "/dev/shm";
-  if (const char* env = std::getenv("STRIKE_BENCH_DISK_DIR")) return env;
-  return fs::current_path();
-}
-struct BenchDir {
-  fs::path path;
-  BenchDir(Disk d, const std::string& tag) : path(bench_root(d) / ("engine-bench-" + tag + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using strike::bench::BenchDir;
+using strike::bench::Disk;
 
 struct Input {
   engine::CommandBody body;
@@ -121,7 +106,7 @@ struct PipelineResult {
 PipelineResult run_pipeline(journal::Durability durability, Disk disk, double rate, std::size_t n) {
   const auto& s = stream();
   n = std::min(n, s.size());
-  BenchDir dir(disk, std::string(journal::to_string(durability)));
+  BenchDir dir(disk, "engine-bench-" + std::string(journal::to_string(durability)));
   venue::VenueOptions options;
   options.data_dir = dir.path;
   options.durability = durability;
@@ -216,7 +201,7 @@ void write_journal(const fs::path& dir, std::size_t n, std::uint64_t snapshot_ev
 }
 
 void BM_Replay(benchmark::State& state) {
-  BenchDir dir(Disk::tmpfs, "replay");
+  BenchDir dir(Disk::tmpfs, "engine-bench-replay");
   write_journal(dir.path, book::bench::kStreamOps, 0);
   std::uint64_t replayed = 0;
   for (auto _ : state) {
@@ -233,7 +218,7 @@ BENCHMARK(BM_Replay)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime(
 // 10M commands journaled with a snapshot every 1M (the default), ending just before the next
 // one: recovery is the newest snapshot plus the longest tail it can have (999,999), verified.
 void BM_Recovery10M(benchmark::State& state) {
-  BenchDir dir(Disk::disk, "recovery");
+  BenchDir dir(Disk::disk, "engine-bench-recovery");
   write_journal(dir.path, 10'000'000 - 1 - engine::bench::stream_setup(registry()).size(), 1'000'000);
   std::uint64_t replayed = 0;
   for (auto _ : state) {

@@ -5,8 +5,6 @@
 // machine has 2 cores, shared with other builds: spreads are wide, see docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "../core/bench_dir.hpp"
 #include "../core/latency_report.hpp"
 #include "core/idle_strategy.hpp"
 #include "core/latency_histogram.hpp"
@@ -30,27 +29,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kPayload = 64;
 constexpr std::uint64_t kRecords = 1'000'000;
 
-enum class Disk { tmpfs, disk };
-
-fs::path bench_root(Disk d) {
-  if (d == Disk::tmpfs) return "/dev/shm";
-  if (const char* env = std::getenv("STRIKE_BENCH_DISK_DIR")) return env;
-  return fs::current_path();
-}
-
-// A fresh data directory, removed afterwards.
-struct BenchDir {
-  fs::path path;
-  explicit BenchDir(Disk d, const std::string& tag)
-      : path(bench_root(d) / ("journal-bench-tmp-" + tag + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using strike::bench::BenchDir;
+using strike::bench::Disk;
 
 std::unique_ptr<JournalWriter> open_writer(const fs::path& dir, Durability d) {
   WriterOptions o;
@@ -76,7 +56,7 @@ void BM_Append(benchmark::State& state, Durability mode, Disk disk) {
   WriterStats stats;
   for (auto _ : state) {
     state.PauseTiming();
-    BenchDir dir(disk, "append");
+    BenchDir dir(disk, "journal-bench-tmp-append");
     auto w = open_writer(dir.path, mode);
     w->start_flusher(IdleStrategy::yield());
     state.ResumeTiming();
@@ -130,7 +110,7 @@ void BM_CommitLatency(benchmark::State& state, Durability mode, Disk disk) {
   std::vector<Clock::time_point> intended(n + 1);
   for (auto _ : state) {
     state.PauseTiming();
-    BenchDir dir(disk, "latency");
+    BenchDir dir(disk, "journal-bench-tmp-latency");
     auto w = open_writer(dir.path, mode);
     w->start_flusher(IdleStrategy::yield());
     state.ResumeTiming();
@@ -168,7 +148,7 @@ BENCHMARK_CAPTURE(BM_CommitLatency, fsync_disk, Durability::fsync, Disk::disk)->
 
 // Replay: a verifying read of kRecords records (92 MB) from the page cache.
 void BM_Replay(benchmark::State& state, bool verify_chain, Disk disk) {
-  BenchDir dir(disk, "replay");
+  BenchDir dir(disk, "journal-bench-tmp-replay");
   {
     auto w = open_writer(dir.path, Durability::os);
     w->start_flusher(IdleStrategy::yield());

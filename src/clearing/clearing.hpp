@@ -25,6 +25,7 @@
 #include "clearing/index_twap.hpp"
 #include "clearing/ledger.hpp"
 #include "core/instrument_registry.hpp"
+#include "core/time.hpp"
 
 namespace strike::clearing {
 
@@ -46,8 +47,7 @@ struct Position {
   std::int64_t basis = 0;
   std::int64_t realized_pnl = 0;  // since the position was first opened
   std::int64_t fees = 0;          // paid (rebates negative), settlement units
-  // Realized in the trading session `session` (days since 1970-01-01T08:00Z; Deribit's session
-  // runs from one 08:00 UTC settlement to the next).
+  // Realized in the trading session `session` (core/time.hpp: trading_session_of).
   std::int64_t session = 0;
   std::int64_t session_realized_pnl = 0;
 };
@@ -108,12 +108,7 @@ class Clearing {
   void begin_command(SeqNo seq, Timestamp time) noexcept {
     seq_ = seq;
     time_ = time;
-    session_ = session_of(time);
-  }
-  // Deribit's trading session of a time: days since 1970-01-01T08:00Z (a session ends at 08:00 UTC).
-  static constexpr std::int64_t session_of(Timestamp t) noexcept {
-    const std::int64_t since = t.ns() - 8 * 3600 * kNsPerSecond;
-    return since >= 0 ? since / kNsPerDay : (since - kNsPerDay + 1) / kNsPerDay;
+    session_ = trading_session_of(time);
   }
 
   // --- accounts (control plane) ---------------------------------------------------------
@@ -211,7 +206,7 @@ class Clearing {
   std::vector<IndexTwap> index_;              // [currency]
   SeqNo seq_{};
   Timestamp time_{};
-  std::int64_t session_ = session_of(Timestamp{});  // of time_
+  std::int64_t session_ = trading_session_of(Timestamp{});  // of time_
 };
 
 }  // namespace strike::clearing

@@ -29,6 +29,17 @@ class Timestamp {
 inline constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 inline constexpr std::int64_t kNsPerDay = 86'400 * kNsPerSecond;
 
+// Deribit's trading session runs from one 08:00 UTC to the next (expiries, settlement,
+// good_til_day, session PnL). A session's number: whole days since 1970-01-01T08:00Z (floor).
+constexpr std::int64_t trading_session_of(Timestamp t) noexcept {
+  const std::int64_t since = t.ns() - 8 * 3600 * kNsPerSecond;
+  return since >= 0 ? since / kNsPerDay : (since - kNsPerDay + 1) / kNsPerDay;
+}
+// The 08:00 UTC that ends t's session: the next one strictly after t.
+constexpr Timestamp trading_session_end(Timestamp t) noexcept {
+  return Timestamp::from_ns((trading_session_of(t) + 1) * kNsPerDay + 8 * 3600 * kNsPerSecond);
+}
+
 struct Date {
   int year = 1970;
   unsigned month = 1;  // 1..12

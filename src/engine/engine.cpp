@@ -39,13 +39,6 @@ book::BookConfig book_config(const Instrument& ins, const clearing::ContractMath
   return c;
 }
 
-// The next 08:00 UTC strictly after t: the end of Deribit's trading day.
-Timestamp next_session_end(Timestamp t) noexcept {
-  constexpr std::int64_t kEight = 8 * 3600 * kNsPerSecond;
-  const std::int64_t day = (t.ns() - kEight) / kNsPerDay;  // days since 1970-01-01T08:00Z
-  return Timestamp::from_ns((day + 1) * kNsPerDay + kEight);
-}
-
 }  // namespace
 
 std::string_view to_string(OrderStatus s) noexcept {
@@ -189,7 +182,7 @@ Errc Engine::on_new_order(const NewOrder& c) noexcept {
   book::NewOrder o{OrderId{next_order_id_}, c.account, c.side, c.type, c.tif, c.price, c.qty, c.display,
                    c.trigger_price, c.trigger, c.expiry, c.post_only, c.stp, c.reduce_only};
   // Good-till-date without a date is Deribit's good_til_day: until the next 08:00 UTC.
-  if (o.tif == book::TimeInForce::gtd && o.expiry.ns() == 0) o.expiry = next_session_end(now_);
+  if (o.tif == book::TimeInForce::gtd && o.expiry.ns() == 0) o.expiry = trading_session_end(now_);
   if (c.reduce_only) {
     // Only against an open position, and for at most its size (Deribit reduces the amount).
     const clearing::Position* p = clearing_.position(c.account, c.instrument);

@@ -23,5 +23,16 @@ TEST(Time, ExpiryIsEightOClockUtc) {
   EXPECT_EQ(date_of(Timestamp::from_ns(-1)), (Date{1969, 12, 31}));
 }
 
+TEST(Time, ATradingSessionRunsFromOneEightOClockUtcToTheNext) {
+  const Timestamp eight = at_utc_hour(Date{2024, 12, 27}, 8).value();
+  const Timestamp before = Timestamp::from_ns(eight.ns() - 1);
+  EXPECT_EQ(trading_session_of(eight), trading_session_of(before) + 1);
+  EXPECT_EQ(trading_session_end(before), eight);
+  // At 08:00 exactly the session has just begun: it ends the next day.
+  EXPECT_EQ(trading_session_end(eight), at_utc_hour(Date{2024, 12, 28}, 8).value());
+  EXPECT_EQ(trading_session_of(Timestamp::from_ns(8 * 3600 * kNsPerSecond)), 0);
+  EXPECT_EQ(trading_session_of(Timestamp{}), -1);  // 1970-01-01T00:00Z is in the session before
+}
+
 }  // namespace
 }  // namespace strike
