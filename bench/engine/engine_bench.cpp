@@ -191,7 +191,6 @@ void write_journal(const fs::path& dir, std::size_t n, std::uint64_t snapshot_ev
   auto submit = [&](const engine::CommandBody& body) {
     const engine::Outcome* o = nullptr;
     while (v.value()->submit(body, Timestamp::from_ns(++t), o) == venue::SubmitStatus::back_pressured) cpu_relax();
-    (void)v.value()->poll();
   };
   for (const engine::CommandBody& b : engine::bench::stream_setup(registry())) submit(b);
   const InstrumentId perp = registry().find("BTC-PERPETUAL")->id;

@@ -215,7 +215,8 @@ void add_exec_command(CLI::App& root, int& exit_code) {
       exit_code = kExitFailure;
       return;
     }
-    if (const auto& e = v.snapshot_error()) fmt::print(stderr, "strike exec: snapshot not written: {}\n", e->to_string());
+    if (v.snapshots() && v.snapshots()->error())
+      fmt::print(stderr, "strike exec: snapshot not written: {}\n", v.snapshots()->error()->to_string());
     fmt::print(stderr, "strike exec: {} commands, last seq {}, state {}\n", handler.commands(), v.engine().last_seq().raw(),
                to_hex(v.engine().state_hash()));
     exit_code = kExitOk;

@@ -190,5 +190,9 @@ const JournalEnd& JournalReader::end() const noexcept {
 }
 const ReaderStats& JournalReader::stats() const noexcept { return impl_->stats; }
 SeqNo JournalReader::position() const noexcept { return impl_->position; }
+ChainPoint JournalReader::batch_start() const noexcept {
+  const Impl& s = *impl_;
+  return s.scanner && s.scanner->batches() > 0 ? s.scanner->batch_start() : s.head;
+}
 
 }  // namespace strike::journal

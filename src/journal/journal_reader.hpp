@@ -75,6 +75,9 @@ class JournalReader {
   const ReaderStats& stats() const noexcept;
   // The last record returned or skipped (0 before any).
   SeqNo position() const noexcept;
+  // The batch boundary just before the last record returned or skipped (see
+  // SegmentScanner::batch_start); the start point before any.
+  ChainPoint batch_start() const noexcept;
 
  private:
   struct Impl;

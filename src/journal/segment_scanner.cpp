@@ -120,6 +120,7 @@ std::optional<SegmentScanner::Fault> SegmentScanner::load_batch() noexcept {
       return Fault{hard_defect("hash chain mismatch: the batch or an earlier one was altered", Errc::journal_chain_mismatch),
                    at, next_seq_};
   }
+  batch_start_ = head();
   cursor_ = body;
   batch_end_ = pos_ = end;
   next_seq_ = expect;

@@ -79,6 +79,9 @@ class SegmentScanner {
 
   // The chain after the last batch verified so far (its last record and hash).
   ChainPoint head() const noexcept { return {SeqNo{next_seq_.raw() - 1}, prev_chain_}; }
+  // The chain point just before the batch of the last record returned: the newest batch
+  // boundary at or before that record (a snapshot taken after it may use it as its anchor).
+  ChainPoint batch_start() const noexcept { return batch_start_; }
   // Offset just past the last batch verified so far.
   std::uint64_t valid_end() const noexcept { return pos_; }
   const std::optional<TornTail>& torn() const noexcept { return torn_; }
@@ -108,6 +111,7 @@ class SegmentScanner {
   std::uint64_t batch_end_ = 0;  // end of the current batch
   SeqNo next_seq_{1};
   Hash256 prev_chain_{};
+  ChainPoint batch_start_{};
   std::uint64_t batches_ = 0;
   std::uint64_t records_ = 0;
   enum class State : std::uint8_t { fresh, reading, ended, failed } state_ = State::fresh;

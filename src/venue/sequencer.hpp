@@ -10,7 +10,7 @@
 //   void publish(Result&&)                   // a result whose command is durable
 //   bool finished() const                    // no more input will come
 // and calls back submit() for commands and hold() for their results. One pass drains at most
-// kBatch inputs, writes a due snapshot, and releases what the journal made durable.
+// kBatch inputs and releases what the journal made durable.
 #pragma once
 
 #include "core/agent_runner.hpp"
@@ -29,7 +29,6 @@ class Sequencer {
 
   int do_work() {
     int work = static_cast<int>(in_.drain([this](const Input& i) { return handler_.on_input(i, *this); }, kBatch));
-    work += venue_.poll();
     work += pending_.release(venue_.durable_sequence(), [this](Result&& r) { handler_.publish(std::move(r)); });
     if (handler_.finished() && pending_.empty()) return kAgentFinished;
     return work;

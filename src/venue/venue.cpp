@@ -6,6 +6,19 @@
 
 namespace strike::venue {
 
+Status<Error> apply_record(engine::Engine& engine, const journal::RecordView& r) {
+  // The journal's CRCs and chain passed; what is left to check is that the bytes are a command
+  // the engine accepts as its next input.
+  if (r.seq.raw() != engine.last_seq().raw() + 1 || r.time < engine.now())
+    return fail(Errc::journal_corrupt, fmt::format("record {} does not follow {} (time {} after {})", r.seq.raw(),
+                                                   engine.last_seq().raw(), r.time.ns(), engine.now().ns()));
+  auto command = engine::decode_command(r.seq, r.time, r.type, r.payload);
+  if (!command)
+    return fail(Errc::journal_corrupt, fmt::format("record {} (type {}): {}", r.seq.raw(), r.type, name(command.error())));
+  (void)engine.apply(command.value());
+  return {};
+}
+
 Result<std::unique_ptr<engine::Engine>> replay(const InstrumentRegistry& instruments, const engine::EngineConfig& config,
                                                journal::Recovery& recovery, SeqNo until, RecoveryReport& report) {
   std::unique_ptr<engine::Engine> engine;
@@ -31,15 +44,7 @@ Result<std::unique_ptr<engine::Engine>> replay(const InstrumentRegistry& instrum
       stopped = true;
       break;
     }
-    // The journal's CRCs and chain passed; what is left to check is that the bytes are a
-    // command the engine accepts as its next input.
-    if (r.seq.raw() != engine->last_seq().raw() + 1 || r.time < engine->now())
-      return fail(Errc::journal_corrupt, fmt::format("record {} does not follow {} (time {} after {})", r.seq.raw(),
-                                                     engine->last_seq().raw(), r.time.ns(), engine->now().ns()));
-    auto command = engine::decode_command(r.seq, r.time, r.type, r.payload);
-    if (!command)
-      return fail(Errc::journal_corrupt, fmt::format("record {} (type {}): {}", r.seq.raw(), r.type, name(command.error())));
-    (void)engine->apply(command.value());
+    if (auto applied = apply_record(*engine, r); !applied) return fail(applied.error());
     ++report.replayed;
   }
   if (status == journal::ReadStatus::error) return fail(recovery.journal().error());
@@ -67,7 +72,23 @@ Result<std::unique_ptr<Venue>> Venue::open(const InstrumentRegistry& instruments
   STRIKE_ASSERT(v->writer_->next_sequence().raw() == v->engine_->last_seq().raw() + 1, "journal at {} but engine at {}",
                 v->writer_->next_sequence().raw(), v->engine_->last_seq().raw());
   v->writer_->start_flusher(options.flusher_idle);
-  v->store_ = std::make_unique<journal::SnapshotStore>(options.data_dir, options.durability == journal::Durability::fsync);
+  if (options.durability != journal::Durability::none) {
+    // The follower starts where recovery started: the same snapshot (loaded again), or empty.
+    std::unique_ptr<engine::Engine> follower;
+    journal::ChainPoint anchor{};
+    if (const auto& snapshot = recovery->snapshot()) {
+      follower = engine::Engine::load(instruments, options.engine, snapshot->state).value();
+      anchor = snapshot->info.anchor;
+    } else {
+      follower = std::make_unique<engine::Engine>(instruments, options.engine);
+    }
+    SnapshotterOptions so;
+    so.every = options.snapshot_every;
+    so.keep = options.snapshots_kept;
+    so.sync = options.durability == journal::Durability::fsync;
+    v->snapshotter_ = std::make_unique<Snapshotter>(options.data_dir, std::move(follower), anchor, *v->writer_, so);
+    v->snapshotter_->start();
+  }
   v->report_.state_hash = v->engine_->state_hash();
   v->options_ = std::move(options);
   return v;
@@ -87,39 +108,17 @@ SubmitStatus Venue::submit(const engine::CommandBody& body, Timestamp time, cons
   if (a.status == journal::AppendStatus::back_pressured) return SubmitStatus::back_pressured;
   if (!a.ok()) return SubmitStatus::failed;
   outcome = &engine_->apply(engine::Command{a.seq, time, body});
-  if (options_.snapshot_every != 0 && a.seq.raw() % options_.snapshot_every == 0) request_snapshot();
   return SubmitStatus::ok;
 }
 
-void Venue::request_snapshot() {
-  Pending p{engine_->last_seq(), writer_->durable_point(), {}};
-  engine_->save(p.state);
-  pending_snapshot_ = std::move(p);
-}
-
-int Venue::poll() {
-  if (!pending_snapshot_ || writer_->durable_sequence() < pending_snapshot_->follows) return 0;
-  write_pending_snapshot();
-  return 1;
-}
-
-void Venue::write_pending_snapshot() {
-  const Pending p = std::move(*pending_snapshot_);
-  pending_snapshot_.reset();
-  if (p.follows.raw() == 0) return;  // nothing to snapshot yet
-  auto written = store_->write(p.follows, p.anchor, p.state);
-  if (!written) {
-    snapshot_error_ = written.error();
-    return;
-  }
-  last_snapshot_ = p.follows;
-  if (auto pruned = store_->prune(options_.snapshots_kept); !pruned) snapshot_error_ = pruned.error();
+void Venue::request_snapshot() noexcept {
+  if (snapshotter_) snapshotter_->request(engine_->last_seq());
 }
 
 Status<Error> Venue::close() {
   if (!writer_) return {};
   auto closed = writer_->close();
-  if (pending_snapshot_ && closed && writer_->durable_sequence() >= pending_snapshot_->follows) write_pending_snapshot();
+  if (snapshotter_) snapshotter_->finish();
   writer_.reset();
   return closed;
 }

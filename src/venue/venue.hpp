@@ -5,7 +5,8 @@
 // holds them until then: see release_queue.hpp).
 //
 // Owns the engine, the journal writer (whose flusher thread does the group commits) and the
-// snapshot store. Every method but durable_sequence() belongs to the engine thread.
+// snapshotter (whose thread writes snapshots from a follower engine). Every method but
+// durable_sequence() belongs to the engine thread.
 // Costs per command: encoding (~50 bytes), one append into the writer's ring (a memcpy), the
 // engine's apply; fsyncs happen on the flusher thread, never here.
 #pragma once
@@ -20,13 +21,17 @@
 #include "engine/engine.hpp"
 #include "journal/recovery.hpp"
 #include "journal/snapshot_store.hpp"
+#include "venue/snapshotter.hpp"
 
 namespace strike::venue {
 
 struct VenueOptions {
   std::filesystem::path data_dir;
   journal::Durability durability = journal::Durability::fsync;
-  std::uint64_t snapshot_every = 1'000'000;  // commands between automatic snapshots; 0: on demand only
+  // Commands between automatic snapshots (0: on demand only). Snapshots are written by a follower
+  // engine on its own thread (snapshotter.hpp); with Durability::none there is no journal to
+  // follow and none are written.
+  std::uint64_t snapshot_every = 1'000'000;
   std::size_t snapshots_kept = 3;
   // The journal flusher's idle strategy: park by default; spin it on a dedicated core for the
   // lowest commit latency (a parked flusher sleeps up to 1 ms before it sees the next batch).
@@ -42,6 +47,10 @@ struct RecoveryReport {
   std::vector<std::string> messages;     // skipped snapshots, the torn tail
   Hash256 state_hash{};
 };
+
+// Applies one journal record to an engine as its next command. Errors: journal_corrupt for a
+// record that does not decode or does not follow the engine's sequence and time.
+Status<Error> apply_record(engine::Engine& engine, const journal::RecordView& record);
 
 // Replays a journal into a fresh engine: the snapshot (if any), then every record up to
 // `until`. Errors: the journal's corruption (file, offset, sequence), snapshot_corrupt, or
@@ -68,39 +77,29 @@ class Venue {
 
   // Every command with a sequence <= this is durable (any thread).
   SeqNo durable_sequence() const noexcept { return writer_->durable_sequence(); }
-  // Captures a snapshot of the current state now; it is written once the journal covers it.
-  void request_snapshot();
-  // Writes a captured snapshot whose commands are durable. Returns 1 if it wrote one.
-  int poll();
-  // Stops the flusher after making everything durable and writes any captured snapshot.
+  // Asks for a snapshot of the current state; the snapshotter writes it once the journal covers
+  // it (never pauses this thread). A no-op with Durability::none.
+  void request_snapshot() noexcept;
+  // Stops the flusher after making everything durable, then writes every snapshot due up to the
+  // last command.
   Status<Error> close();
 
   engine::Engine& engine() noexcept { return *engine_; }
   const engine::Engine& engine() const noexcept { return *engine_; }
   const RecoveryReport& recovery() const noexcept { return report_; }
   const journal::JournalWriter& journal() const noexcept { return *writer_; }
-  // The last snapshot written, and the last write error (reported, not fatal: the journal
-  // alone recovers everything).
-  std::optional<SeqNo> last_snapshot() const noexcept { return last_snapshot_; }
-  const std::optional<Error>& snapshot_error() const noexcept { return snapshot_error_; }
+  // The snapshot writer (nullptr with Durability::none); its written() and error() are final
+  // after close().
+  const Snapshotter* snapshots() const noexcept { return snapshotter_.get(); }
 
  private:
   Venue() = default;
-  void write_pending_snapshot();
 
   VenueOptions options_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<journal::JournalWriter> writer_;
-  std::unique_ptr<journal::SnapshotStore> store_;
+  std::unique_ptr<Snapshotter> snapshotter_;
   RecoveryReport report_;
-  struct Pending {
-    SeqNo follows;
-    journal::ChainPoint anchor;
-    std::vector<std::byte> state;
-  };
-  std::optional<Pending> pending_snapshot_;
-  std::optional<SeqNo> last_snapshot_;
-  std::optional<Error> snapshot_error_;
 };
 
 }  // namespace strike::venue
