@@ -11,22 +11,68 @@ namespace strike::engine {
 namespace {
 
 constexpr std::uint64_t kMagic = 0x50414e53'4b525453ULL;  // "STRKSNAP"
-constexpr std::uint32_t kVersion = 2;  // 2: positions carry their session PnL
+constexpr std::uint32_t kVersion = 3;  // 2: positions carry their session PnL; 3: every field of an order view
 
+// Every field of the client's view, even those the book also holds: they can differ (a
+// triggered stop is a plain order in the book but keeps its trigger in the view), and whatever
+// a client can see must be in the snapshot, and so in the state hash.
 void write_view(ByteWriter& w, const OrderView& v) {
   w.write_u64(v.id.raw());
-  w.write_u64(static_cast<std::uint64_t>(v.filled.raw()));
-  w.write_i64(static_cast<std::int64_t>(v.filled_value >> 64));
-  w.write_u64(static_cast<std::uint64_t>(v.filled_value));
-  w.write_u8(static_cast<std::uint8_t>(v.type));  // a triggered stop keeps its type in the view
+  w.write_u32(v.instrument.raw());
+  w.write_u64(v.account.raw());
+  w.write_u8(static_cast<std::uint8_t>(v.side));
+  w.write_u8(static_cast<std::uint8_t>(v.type));
+  w.write_u8(static_cast<std::uint8_t>(v.tif));
   w.write_u8(static_cast<std::uint8_t>(v.post_only));
+  w.write_u8(static_cast<std::uint8_t>(v.trigger));
+  w.write_bool(v.reduce_only);
   w.write_bool(v.triggered);
   w.write_bool(v.repriced);
+  w.write_u8(static_cast<std::uint8_t>(v.status));
+  w.write_u8(static_cast<std::uint8_t>(v.cancel_reason));
+  w.write_i64(v.price.raw());
   w.write_i64(v.trigger_price.raw());
   w.write_i64(v.amount.raw());
+  w.write_i64(v.filled.raw());
+  w.write_i64(v.display.raw());
+  w.write_i64(static_cast<std::int64_t>(v.filled_value >> 64));
+  w.write_u64(static_cast<std::uint64_t>(v.filled_value));
   w.write_i64(v.created.ns());
   w.write_i64(v.updated.ns());
+  w.write_i64(v.expiry.ns());
   w.write_string(v.label.view());
+}
+
+Result<OrderView, Errc> read_view(ByteReader& r) {
+  OrderView v;
+  v.id = OrderId{r.read_u64()};
+  v.instrument = InstrumentId{r.read_u32()};
+  v.account = AccountId{r.read_u64()};
+  v.side = r.read_enum<Side>(Side::sell);
+  v.type = r.read_enum<book::OrderType>(book::OrderType::take_market);
+  v.tif = r.read_enum<book::TimeInForce>(book::TimeInForce::fok);
+  v.post_only = r.read_enum<book::PostOnly>(book::PostOnly::reprice);
+  v.trigger = r.read_enum<book::PriceSource>(book::PriceSource::index);
+  v.reduce_only = r.read_bool();
+  v.triggered = r.read_bool();
+  v.repriced = r.read_bool();
+  v.status = r.read_enum<OrderStatus>(OrderStatus::untriggered);
+  v.cancel_reason = r.read_enum<book::CancelReason>(book::CancelReason::expired);
+  v.price = Price{r.read_i64()};
+  v.trigger_price = Price{r.read_i64()};
+  v.amount = Qty{r.read_i64()};
+  v.filled = Qty{r.read_i64()};
+  v.display = Qty{r.read_i64()};
+  const std::int64_t hi = r.read_i64();
+  const std::uint64_t lo = r.read_u64();
+  v.filled_value = (static_cast<int128>(hi) << 64) | lo;
+  v.created = Timestamp::from_ns(r.read_i64());
+  v.updated = Timestamp::from_ns(r.read_i64());
+  v.expiry = Timestamp::from_ns(r.read_i64());
+  auto label = Label::make(r.read_string());
+  if (!label) return fail(label.error());
+  v.label = label.value();
+  return v;
 }
 
 void write_order(ByteWriter& w, const book::OrderState& o) {
@@ -152,34 +198,14 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
     for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
       const book::OrderState o = read_order(r);
       s.orders.push_back(o);
-      OrderView v;
-      v.id = OrderId{r.read_u64()};
-      v.filled = Qty{static_cast<std::int64_t>(r.read_u64())};
-      const std::int64_t hi = r.read_i64();
-      const std::uint64_t lo = r.read_u64();
-      v.filled_value = (static_cast<int128>(hi) << 64) | lo;
-      v.type = r.read_enum<book::OrderType>(book::OrderType::take_market);
-      v.post_only = r.read_enum<book::PostOnly>(book::PostOnly::reprice);
-      v.triggered = r.read_bool();
-      v.repriced = r.read_bool();
-      v.trigger_price = Price{r.read_i64()};
-      v.amount = Qty{r.read_i64()};
-      v.created = Timestamp::from_ns(r.read_i64());
-      v.updated = Timestamp::from_ns(r.read_i64());
-      auto label = Label::make(r.read_string());
-      if (!r.ok() || !label || v.id != o.id || e->order_ids_.find(o.id.raw()) != book::detail::kNil)
+      auto view = read_view(r);
+      if (!r.ok() || !view) return corrupt(fmt::format("order {}: view", o.id.raw()));
+      const OrderView& v = view.value();
+      // The view describes the same open order as the book.
+      if (v.id != o.id || v.instrument.raw() != i || v.account != o.account || v.side != o.side ||
+          v.open() != o.qty || (v.status != OrderStatus::open && v.status != OrderStatus::untriggered) ||
+          e->order_ids_.find(o.id.raw()) != book::detail::kNil)
         return corrupt(fmt::format("order {}", o.id.raw()));
-      v.label = label.value();
-      v.instrument = InstrumentId{static_cast<std::uint32_t>(i)};
-      v.account = o.account;
-      v.side = o.side;
-      v.tif = o.tif;
-      v.trigger = o.trigger;
-      v.reduce_only = o.reduce_only;
-      v.status = book::is_stop(o.type) && !v.triggered ? OrderStatus::untriggered : OrderStatus::open;
-      v.price = o.price;
-      v.display = o.display;
-      v.expiry = o.expiry;
       e->order_ids_.insert(o.id.raw(), static_cast<std::uint32_t>(e->views_.size()));
       e->views_.push_back(v);
     }

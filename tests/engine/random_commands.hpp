@@ -114,7 +114,13 @@ class RandomCommands {
       o.type = in(0, 1) ? book::OrderType::stop_limit : book::OrderType::stop_market;
       o.trigger = static_cast<book::PriceSource>(in(0, 2));
       o.trigger_price = Price{mid_[i] + (o.side == Side::buy ? 1 : -1) * in(1, 10) * tick_[i]};
+    } else if (t < 40) {
+      // Take-profit: triggers when the price comes back through the trigger.
+      o.type = in(0, 1) ? book::OrderType::take_limit : book::OrderType::take_market;
+      o.trigger = static_cast<book::PriceSource>(in(0, 2));
+      o.trigger_price = Price{std::max<std::int64_t>(1, mid_[i] - (o.side == Side::buy ? 1 : -1) * in(1, 10) * tick_[i])};
     }
+    if (in(0, 3) == 0) o.label = Label::make(labels_[static_cast<std::size_t>(in(0, 3))]).value();
     if (in(0, 9) == 0) o.post_only = in(0, 1) ? book::PostOnly::reject : book::PostOnly::reprice;
     if (in(0, 14) == 0) o.display = Qty{in(1, 5)};
     if (in(0, 19) == 0) o.reduce_only = true;
@@ -129,6 +135,7 @@ class RandomCommands {
   std::vector<InstrumentId> instruments_;
   std::vector<std::int64_t> mid_, tick_;
   std::vector<Decimal> lot_, tick_size_;  // one lot, one finest tick, as decimals
+  static constexpr const char* labels_[] = {"mm-quote", "hedge", "x", "a label of exactly sixty-four bytes for the longest case......!!"};
   CurrencyId btc_, eth_, usdc_;
 };
 
