@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "app/commands.hpp"
+#include "app/venue_config.hpp"
 #include "clearing/liabilities.hpp"
 #include "venue/venue.hpp"
 
@@ -33,12 +34,13 @@ clearing::LiabilityTree liability_tree(const engine::Engine& e, std::vector<Curr
 }
 
 int report(const std::string& data_dir, const std::string& config, std::optional<std::uint64_t> account) {
-  auto registry = config.empty() ? load_default_instruments() : load_instruments(config);
-  if (!registry) return fmt::print(stderr, "strike audit: {}\n", registry.error().to_string()), kExitFailure;
+  auto loaded = load_venue_config(data_dir, config);
+  if (!loaded) return fmt::print(stderr, "strike audit: {}\n", loaded.error().to_string()), kExitFailure;
+  const InstrumentRegistry& registry = loaded->registry;
   auto recovery = journal::Recovery::open(data_dir);
   if (!recovery) return fmt::print(stderr, "strike audit: {}\n", recovery.error().to_string()), kExitFailure;
   venue::RecoveryReport rep;
-  auto engine = venue::replay(registry.value(), {}, recovery.value(), SeqNo{UINT64_MAX}, rep);
+  auto engine = venue::replay(registry, {}, recovery.value(), SeqNo{UINT64_MAX}, rep);
   if (!engine) return fmt::print(stderr, "strike audit: {}\n", engine.error().to_string()), kExitFailure;
   const engine::Engine& e = *engine.value();
   std::vector<CurrencyId> held;
@@ -49,7 +51,7 @@ int report(const std::string& data_dir, const std::string& config, std::optional
     fmt::print("{}\n", clearing::proof_to_json(proof.value()));
     return kExitOk;
   }
-  const auto& currencies = registry->currencies();
+  const auto& currencies = registry.currencies();
   bool conserved = true;
   fmt::print("strike audit of {} at seq {}\n\n", data_dir, e.last_seq().raw());
   fmt::print("{:<6} {:>22} {:>18} {:>18} {:>18} {:>18} {:>22} {:>22}  {}\n", "CCY", "USERS", "FEES", "INSURANCE", "ROUNDING",
@@ -100,7 +102,7 @@ void add_audit_command(CLI::App& root, int& exit_code) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--data-dir", o->data_dir, "The data directory of `strike exec`")->check(CLI::ExistingDirectory);
-  cmd->add_option("--config", o->config, "Instrument file it was run with (default: the embedded one)")->check(CLI::ExistingFile);
+  cmd->add_option("--config", o->config, "Instrument file (default: the one the journal was written with)")->check(CLI::ExistingFile);
   cmd->add_option("--account", o->account, "Print this account's inclusion proof (JSON) instead");
   auto* verify_cmd = cmd->add_subcommand("verify-proof", "Check an inclusion proof offline (exit 0 if it verifies)");
   verify_cmd->add_option("file", o->proof, "The JSON printed by `strike audit --account ID`")->required();

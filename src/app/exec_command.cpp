@@ -16,6 +16,7 @@
 #include <fmt/core.h>
 
 #include "app/commands.hpp"
+#include "app/venue_config.hpp"
 #include "core/agent_runner.hpp"
 #include "core/mpsc_ring.hpp"
 #include "core/spsc_ring.hpp"
@@ -158,7 +159,9 @@ void add_exec_command(CLI::App& root, int& exit_code) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--data-dir", o->data_dir, "Journal and snapshots; created if missing, continued if not")->required();
-  cmd->add_option("--config", o->config, "Instrument file (default: the embedded config/instruments.toml)")
+  cmd->add_option("--config", o->config,
+                  "Instrument file (default: the one the data directory was created with, else the embedded "
+                  "config/instruments.toml)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--durability", o->durability, "fsync (default), os, or none (benchmarks only)")
       ->check(CLI::IsMember({"fsync", "os", "none"}));
@@ -170,20 +173,24 @@ void add_exec_command(CLI::App& root, int& exit_code) {
   cmd->add_option("--idle", o->idle, "Idle strategy of the sequencer and the journal flusher: spin, yield or park")
       ->check(CLI::IsMember({"spin", "yield", "park"}));
   cmd->callback([&exit_code, o] {
-    auto registry = o->config.empty() ? load_default_instruments() : load_instruments(o->config);
-    if (!registry) {
-      fmt::print(stderr, "strike exec: {}\n", registry.error().to_string());
+    auto config = load_venue_config(o->data_dir, o->config);
+    if (!config) {
+      fmt::print(stderr, "strike exec: {}\n", config.error().to_string());
       exit_code = kExitFailure;
       return;
     }
+    const InstrumentRegistry& registry = config->registry;
     venue::VenueOptions options;
     options.data_dir = o->data_dir;
     options.durability = journal::parse_durability(o->durability).value();
     options.snapshot_every = o->snapshot_every;
     options.flusher_idle = IdleStrategy::from_name(o->idle).value();
-    auto opened = venue::Venue::open(registry.value(), options);
+    options.config_text = config->text;
+    options.config_extension = config->extension;
+    auto opened = venue::Venue::open(registry, options);
     if (!opened) {
-      fmt::print(stderr, "strike exec: {}: {}\n", o->data_dir, opened.error().to_string());
+      fmt::print(stderr, "strike exec: {}: {} (configuration: {})\n", o->data_dir, opened.error().to_string(),
+                 config->source);
       exit_code = kExitFailure;
       return;
     }
@@ -198,7 +205,7 @@ void add_exec_command(CLI::App& root, int& exit_code) {
     SpscRing<std::string*> out(4096);
     ExecHandler handler(out, o->clock == "manual" ? Clock::manual : Clock::wall);
     ExecHandler::Sequencer sequencer(in, v, handler);
-    std::thread reader(read_input, std::ref(in), std::cref(registry.value()), rpc::Session{AccountId{o->account}});
+    std::thread reader(read_input, std::ref(in), std::cref(registry), rpc::Session{AccountId{o->account}});
     std::thread writer(write_output, std::ref(out));
     AgentRunner<ExecHandler::Sequencer> runner(sequencer, IdleStrategy::from_name(o->idle).value(), "sequencer");
     runner.run();

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "app/commands.hpp"
+#include "app/venue_config.hpp"
 #include "venue/venue.hpp"
 
 namespace strike::app {
@@ -18,20 +19,20 @@ void add_replay_command(CLI::App& root, int& exit_code) {
   auto o = std::make_shared<Options>();
   cmd->add_option("--data-dir", o->data_dir, "The data directory of `strike exec`")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--until", o->until, "Stop after this sequence");
-  cmd->add_option("--config", o->config, "Instrument file it was run with (default: the embedded one)")->check(CLI::ExistingFile);
+  cmd->add_option("--config", o->config, "Instrument file (default: the one the journal was written with)")->check(CLI::ExistingFile);
   cmd->add_flag("--no-snapshots", o->no_snapshots, "Replay the whole journal from the first record");
   cmd->callback([&exit_code, o] {
     exit_code = kExitFailure;
-    auto registry = o->config.empty() ? load_default_instruments() : load_instruments(o->config);
-    if (!registry) return fmt::print(stderr, "strike replay: {}\n", registry.error().to_string());
+    auto config = load_venue_config(o->data_dir, o->config);
+    if (!config) return fmt::print(stderr, "strike replay: {}\n", config.error().to_string());
     journal::RecoveryOptions ro;
     ro.use_snapshots = !o->no_snapshots;
     ro.until = SeqNo{o->until};
     auto recovery = journal::Recovery::open(o->data_dir, ro);
     if (!recovery) return fmt::print(stderr, "strike replay: {}\n", recovery.error().to_string());
     venue::RecoveryReport report;
-    auto engine = venue::replay(registry.value(), {}, recovery.value(), SeqNo{o->until}, report);
-    if (!engine) return fmt::print(stderr, "strike replay: {}\n", engine.error().to_string());
+    auto engine = venue::replay(config->registry, {}, recovery.value(), SeqNo{o->until}, report);
+    if (!engine) return fmt::print(stderr, "strike replay: {} (configuration: {})\n", engine.error().to_string(), config->source);
     const engine::Engine& e = *engine.value();
     for (const std::string& m : report.messages) fmt::print("note: {}\n", m);
     std::size_t settled = 0;

@@ -33,7 +33,8 @@ namespace strike {
   X(duplicate_instrument, 206, "instrument defined twice") \
   X(invalid_instrument_name, 207, "not a valid instrument name") \
   X(unknown_instrument, 208, "unknown instrument") \
-  X(duplicate_currency, 209, "currency defined twice")
+  X(duplicate_currency, 209, "currency defined twice") \
+  X(config_mismatch, 210, "the data was written with another configuration")
 
 // pricing: 3xx
 #define STRIKE_ERRORS_PRICING(X) \

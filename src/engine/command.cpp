@@ -28,6 +28,7 @@ std::string_view to_string(CommandType t) noexcept {
     case CommandType::set_index: return "set_index";
     case CommandType::set_mark: return "set_mark";
     case CommandType::advance_time: return "advance_time";
+    case CommandType::configure: return "configure";
   }
   return "unknown";
 }
@@ -39,7 +40,7 @@ CommandType type_of(const CommandBody& body) noexcept {
       CommandType::cancel_all,      CommandType::create_account,    CommandType::deposit,
       CommandType::withdraw,        CommandType::transfer,          CommandType::halt_instrument,
       CommandType::resume_instrument, CommandType::expire_instrument, CommandType::set_index,
-      CommandType::set_mark,        CommandType::advance_time};
+      CommandType::set_mark,        CommandType::advance_time,      CommandType::configure};
   static_assert(std::size(kTypes) == std::variant_size_v<CommandBody>);
   return kTypes[body.index()];
 }

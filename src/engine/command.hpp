@@ -17,6 +17,7 @@
 #include "book/types.hpp"
 #include "core/decimal.hpp"
 #include "core/result.hpp"
+#include "core/sha256.hpp"
 #include "core/time.hpp"
 #include "core/units.hpp"
 
@@ -127,12 +128,19 @@ struct SetMark {
   InstrumentId instrument{};
   RefPrice price{};  // in the instrument's price currency
 };
+// The venue's configuration (instruments, fees, engine settings) by its digest
+// (config_digest.hpp): the first command of every venue's journal, so the configuration is part
+// of the history. Rejected (config_mismatch) by an engine configured otherwise.
+struct Configure {
+  Hash256 digest{};
+};
 // Moves the clock: GTD expiries, stop triggers, instrument expiries and funding that the new
 // time reaches happen (every command does this first; this one does only that).
 struct AdvanceTime {};
 
 using CommandBody = std::variant<NewOrder, AmendOrder, CancelOrder, CancelAll, CreateAccount, Deposit, Withdraw, Transfer,
-                                 HaltInstrument, ResumeInstrument, ExpireInstrument, SetIndex, SetMark, AdvanceTime>;
+                                 HaltInstrument, ResumeInstrument, ExpireInstrument, SetIndex, SetMark, AdvanceTime,
+                                 Configure>;
 
 // Stable numbers of the command types (the journal's record type; never reuse one).
 enum class CommandType : std::uint16_t {
@@ -150,6 +158,7 @@ enum class CommandType : std::uint16_t {
   set_index = 48,
   set_mark = 49,
   advance_time = 64,
+  configure = 80,
 };
 std::string_view to_string(CommandType t) noexcept;
 CommandType type_of(const CommandBody& body) noexcept;

@@ -168,6 +168,10 @@ void fields(IO& io, SetMark& c) {
 }
 template <class IO>
 void fields(IO&, AdvanceTime&) {}
+template <class IO>
+void fields(IO& io, Configure& c) {
+  for (std::uint8_t& b : c.digest) io.u8(b);
+}
 
 template <std::size_t I = 0>
 Result<CommandBody, Errc> decode_body(CommandType type, ByteReader& r) noexcept {

@@ -62,7 +62,10 @@ std::string_view to_string(InstrumentStatus s) noexcept {
 }
 
 Engine::Engine(const InstrumentRegistry& instruments, EngineConfig config)
-    : instruments_(&instruments), config_(config), clearing_(instruments, config.clearing) {
+    : instruments_(&instruments),
+      config_(config),
+      config_digest_(engine::config_digest(instruments, config)),
+      clearing_(instruments, config.clearing) {
   books_.reserve(instruments.size());  // never reallocated: each book's sink points here
   for (const Instrument& ins : instruments.all()) {
     books_.emplace_back(book_config(ins, clearing_.math(ins.id), config_),
@@ -104,6 +107,7 @@ const Outcome& Engine::apply(const Command& command) noexcept {
         if constexpr (std::is_same_v<T, SetIndex>) return on_set_index(body);
         if constexpr (std::is_same_v<T, SetMark>) return on_set_mark(body);
         if constexpr (std::is_same_v<T, AdvanceTime>) return on_advance_time(body);
+        if constexpr (std::is_same_v<T, Configure>) return on_configure(body);
       },
       command.body);
   if (subject_dirty_) {

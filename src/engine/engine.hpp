@@ -33,6 +33,7 @@
 #include "core/sha256.hpp"
 #include "core/instrument_registry.hpp"
 #include "engine/command.hpp"
+#include "engine/config_digest.hpp"
 #include "engine/event.hpp"
 
 namespace strike::engine {
@@ -71,6 +72,8 @@ class Engine {
   Timestamp now() const noexcept { return now_; }
   const InstrumentRegistry& instruments() const noexcept { return *instruments_; }
   const EngineConfig& config() const noexcept { return config_; }
+  // config_digest() of the instruments and configuration the engine was built with.
+  const Hash256& config_digest() const noexcept { return config_digest_; }
   const clearing::Clearing& clearing() const noexcept { return clearing_; }
   InstrumentStatus status(InstrumentId id) const noexcept { return status_[id.raw()]; }
   // An open order of `account` (nullptr when unknown, closed or another account's).
@@ -124,6 +127,9 @@ class Engine {
   Errc on_set_index(const SetIndex& c) noexcept;
   Errc on_set_mark(const SetMark& c) noexcept;
   Errc on_advance_time(const AdvanceTime&) noexcept { return Errc::ok; }
+  Errc on_configure(const Configure& c) const noexcept {
+    return c.digest == config_digest_ ? Errc::ok : Errc::config_mismatch;
+  }
 
   void on_book(InstrumentId id, const book::Accepted& e) noexcept;
   void on_book(InstrumentId id, const book::Trade& e) noexcept;
@@ -141,6 +147,7 @@ class Engine {
 
   const InstrumentRegistry* instruments_;
   EngineConfig config_;
+  Hash256 config_digest_;
   clearing::Clearing clearing_;
   std::vector<Book> books_;                 // [instrument]
   std::vector<InstrumentStatus> status_;    // [instrument]

@@ -11,7 +11,7 @@ namespace strike::engine {
 namespace {
 
 constexpr std::uint64_t kMagic = 0x50414e53'4b525453ULL;  // "STRKSNAP"
-constexpr std::uint32_t kVersion = 3;  // 2: positions carry their session PnL; 3: every field of an order view
+constexpr std::uint32_t kVersion = 3;  // 2: positions carry their session PnL; 3: order views whole, config digest
 
 // Every field of the client's view, even those the book also holds: they can differ (a
 // triggered stop is a plain order in the book but keeps its trigger in the view), and whatever
@@ -119,9 +119,10 @@ void Engine::save(std::vector<std::byte>& out) const {
   ByteWriter w(out);
   w.write_u64(kMagic);
   w.write_u32(kVersion);
-  // The instrument table it was taken with: load() refuses another.
+  // The configuration it was taken with: load() refuses another (names first, for the message).
   w.write_u32(static_cast<std::uint32_t>(instruments_->size()));
   for (const Instrument& ins : instruments_->all()) w.write_string(ins.name);
+  for (std::uint8_t b : config_digest_) w.write_u8(b);
   w.write_u64(last_seq_.raw());
   w.write_i64(now_.ns());
   w.write_u64(next_order_id_);
@@ -165,6 +166,11 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
   if (r.read_u32() != instruments.size()) return corrupt("taken with another instrument table (count differs)");
   for (const Instrument& ins : instruments.all())
     if (r.read_string() != ins.name) return corrupt(fmt::format("taken with another instrument table (at {})", ins.name));
+  Hash256 digest{};
+  for (std::uint8_t& b : digest) b = r.read_u8();
+  if (r.ok() && digest != e->config_digest_)
+    return fail(Errc::config_mismatch, fmt::format("the snapshot was taken with configuration {}; this engine runs {}",
+                                                   to_hex(digest), to_hex(e->config_digest_)));
   e->last_seq_ = SeqNo{r.read_u64()};
   e->now_ = Timestamp::from_ns(r.read_i64());
   e->next_order_id_ = r.read_u64();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/command_codec.hpp"
+#include "journal/config_store.hpp"
 
 namespace strike::venue {
 
@@ -15,7 +16,12 @@ Status<Error> apply_record(engine::Engine& engine, const journal::RecordView& r)
   auto command = engine::decode_command(r.seq, r.time, r.type, r.payload);
   if (!command)
     return fail(Errc::journal_corrupt, fmt::format("record {} (type {}): {}", r.seq.raw(), r.type, name(command.error())));
-  (void)engine.apply(command.value());
+  const auto* configure = std::get_if<engine::Configure>(&command->body);
+  if (r.seq.raw() == 1 && configure == nullptr)
+    return fail(Errc::journal_corrupt, "record 1 is not the venue's configuration (a journal of an older strike?)");
+  if (engine.apply(command.value()).status == Errc::config_mismatch)
+    return fail(Errc::config_mismatch, fmt::format("the journal was written with configuration {}; this venue runs {}",
+                                                   to_hex(configure->digest), to_hex(engine.config_digest())));
   return {};
 }
 
@@ -72,6 +78,20 @@ Result<std::unique_ptr<Venue>> Venue::open(const InstrumentRegistry& instruments
   STRIKE_ASSERT(v->writer_->next_sequence().raw() == v->engine_->last_seq().raw() + 1, "journal at {} but engine at {}",
                 v->writer_->next_sequence().raw(), v->engine_->last_seq().raw());
   v->writer_->start_flusher(options.flusher_idle);
+  if (v->engine_->last_seq().raw() == 0) {
+    // A new journal: the configuration first, its text beside the journal.
+    if (options.durability != journal::Durability::none && !options.config_text.empty()) {
+      journal::ConfigStore store(options.data_dir, options.durability == journal::Durability::fsync);
+      if (auto st = store.write(v->engine_->config_digest(), options.config_extension, options.config_text); !st.ok())
+        return fail(st.error());
+    }
+    const engine::Outcome* outcome = nullptr;
+    SubmitStatus s;
+    while ((s = v->submit(engine::Configure{v->engine_->config_digest()}, Timestamp{}, outcome)) ==
+           SubmitStatus::back_pressured) {
+    }
+    if (s != SubmitStatus::ok) return fail(v->writer_->failure());
+  }
   if (options.durability != journal::Durability::none) {
     // The follower starts where recovery started: the same snapshot (loaded again), or empty.
     std::unique_ptr<engine::Engine> follower;

@@ -37,6 +37,10 @@ struct VenueOptions {
   // lowest commit latency (a parked flusher sleeps up to 1 ms before it sees the next batch).
   IdleStrategy flusher_idle = IdleStrategy::park();
   engine::EngineConfig engine;
+  // The text of the instrument configuration (and its extension, .toml or .json): a new journal
+  // stores it in DIR/config by digest, so replay can find the configuration it was written with.
+  std::string config_text;
+  std::string config_extension = ".toml";
 };
 
 // What recovery found and did.
@@ -49,7 +53,9 @@ struct RecoveryReport {
 };
 
 // Applies one journal record to an engine as its next command. Errors: journal_corrupt for a
-// record that does not decode or does not follow the engine's sequence and time.
+// record that does not decode or does not follow the engine's sequence and time, or a first
+// record that is not the venue's configuration; config_mismatch when the journal was written
+// with another configuration than the engine's.
 Status<Error> apply_record(engine::Engine& engine, const journal::RecordView& record);
 
 // Replays a journal into a fresh engine: the snapshot (if any), then every record up to
@@ -62,8 +68,10 @@ enum class SubmitStatus : std::uint8_t { ok, back_pressured, failed };
 
 class Venue {
  public:
-  // Recovers the data directory (creating it if missing) and opens it for appending. The
-  // registry must outlive the venue. Errors: those of replay(), journal_locked, journal_io.
+  // Recovers the data directory (creating it if missing) and opens it for appending; a new
+  // journal starts with the configuration's digest (engine::Configure). The registry must outlive
+  // the venue. Errors: those of replay() (config_mismatch under another configuration),
+  // journal_locked, journal_io.
   static Result<std::unique_ptr<Venue>> open(const InstrumentRegistry& instruments, VenueOptions options);
   ~Venue();
   Venue(const Venue&) = delete;

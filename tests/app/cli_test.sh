@@ -92,5 +92,20 @@ for run in 1 2; do
 done
 echo "ok: exec is deterministic and replay reproduces its state hash"
 
+# The configuration is part of the history: a directory created with a custom configuration
+# replays without being told which file it was (the journal names it by digest); exec under
+# another configuration refuses and names both digests.
+sed 's/^taker_fee = "0.0005"/taker_fee = "0.0007"/' "$tmp/venue1/config/"*.toml >"$tmp/other.toml"
+cmp -s "$tmp/other.toml" "$tmp/venue1/config/"*.toml && { echo "FAIL: the test's other configuration is not different"; failures=$((failures + 1)); }
+head -3 "$tmp/session.jsonl" | "$strike" exec --data-dir "$tmp/custom" --clock manual --config "$tmp/other.toml" >/dev/null 2>"$tmp/err" ||
+  { echo "FAIL: exec with a custom configuration"; cat "$tmp/err"; failures=$((failures + 1)); }
+expect 0 "replay finds the configuration the journal was written with" -- replay --data-dir "$tmp/custom"
+expect 1 "replay under another configuration is refused" -- replay --data-dir "$tmp/custom" --config "$tmp/venue1/config/"*.toml
+grep -q 'config_mismatch' "$tmp/err" || { echo "FAIL: replay refusal names config_mismatch"; cat "$tmp/err"; failures=$((failures + 1)); }
+printf '' | "$strike" exec --data-dir "$tmp/venue1" --clock manual --config "$tmp/other.toml" >/dev/null 2>"$tmp/err"
+[[ $? -eq 1 ]] && grep -q 'config_mismatch' "$tmp/err" ||
+  { echo "FAIL: exec under another configuration must refuse"; cat "$tmp/err"; failures=$((failures + 1)); }
+echo "ok: the configuration is part of the history"
+
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -1,0 +1,23 @@
+// The configuration a command runs a data directory with: the file given with --config, else the
+// one the directory's journal was written with (stored by digest in DIR/config), else the
+// embedded default. A configuration other than the journal's is refused later, when the venue
+// opens (config_mismatch): this only decides which one to try.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/instrument_registry.hpp"
+
+namespace strike::app {
+
+struct VenueConfig {
+  InstrumentRegistry registry;
+  std::string text;       // the source text (a new journal stores it)
+  std::string extension;  // ".toml" or ".json"
+  std::string source;     // where it came from, for messages
+};
+
+Result<VenueConfig> load_venue_config(const std::filesystem::path& data_dir, const std::string& config_file);
+
+}  // namespace strike::app

@@ -1,0 +1,64 @@
+#include "engine/config_digest.hpp"
+
+#include <vector>
+
+#include "core/byte_buffer.hpp"
+#include "engine/engine.hpp"
+
+namespace strike::engine {
+namespace {
+
+constexpr std::uint32_t kLayout = 1;  // bump when the encoding below changes
+
+void put(ByteWriter& w, Decimal d) {
+  while (d.scale > 0 && d.units % 10 == 0) {  // by value: 0.50 and 0.5 are one number
+    d.units /= 10;
+    --d.scale;
+  }
+  w.write_i64(d.units);
+  w.write_u8(static_cast<std::uint8_t>(d.scale));
+}
+
+}  // namespace
+
+Hash256 config_digest(const InstrumentRegistry& instruments, const EngineConfig& config) {
+  std::vector<std::byte> bytes;
+  ByteWriter w(bytes);
+  w.write_u32(kLayout);
+  w.write_u32(static_cast<std::uint32_t>(instruments.currencies().all().size()));
+  for (const Currency& c : instruments.currencies().all()) {
+    w.write_string(c.code);
+    w.write_u8(static_cast<std::uint8_t>(c.decimals));
+  }
+  w.write_u32(static_cast<std::uint32_t>(instruments.size()));
+  for (const Instrument& i : instruments.all()) {
+    w.write_string(i.name);  // the name fixes kind, underlying, expiry date, strike and option type
+    w.write_u8(static_cast<std::uint8_t>(i.settlement));
+    w.write_u16(i.base.raw());
+    w.write_u16(i.quote.raw());
+    w.write_u16(i.settlement_currency.raw());
+    w.write_i64(i.expiry.ns());
+    put(w, i.contract_size);
+    put(w, i.min_trade_amount);
+    put(w, i.ticks.finest());
+    w.write_u32(static_cast<std::uint32_t>(i.ticks.steps().size()));
+    for (const TickStep& s : i.ticks.steps()) {
+      put(w, s.above_price);
+      put(w, s.tick);
+    }
+    put(w, i.maker_fee);
+    put(w, i.taker_fee);
+  }
+  const clearing::ClearingConfig& c = config.clearing;
+  put(w, c.option_fee_cap);
+  w.write_i64(c.funding_interval_ns);
+  put(w, c.funding_clamp);
+  w.write_i64(c.settlement_window_ns);
+  w.write_u64(c.max_accounts);
+  w.write_u32(config.max_open_orders_per_book);
+  put(w, config.market_protection);
+  STRIKE_ASSERT(w.ok(), "configuration encoding failed");
+  return Sha256::of(bytes);
+}
+
+}  // namespace strike::engine
