@@ -93,7 +93,8 @@ namespace strike {
   X(instrument_not_dated, 703, "the instrument has no expiry") \
   X(order_too_large, 704, "the order's value is beyond the venue's limit") \
   X(reduce_only_rejected, 705, "reduce-only order would not reduce a position") \
-  X(amend_below_filled, 706, "the new amount is not above the filled amount")
+  X(amend_below_filled, 706, "the new amount is not above the filled amount") \
+  X(duplicate_client_order_id, 707, "the account already used this client order id within the window")
 
 // binary serialisation (core/byte_buffer.hpp) and journal: 8xx
 #define STRIKE_ERRORS_JOURNAL(X) \

@@ -12,6 +12,14 @@ Result<Label, Errc> Label::make(std::string_view text) noexcept {
   return l;
 }
 
+Result<ClientOrderId, Errc> ClientOrderId::make(std::string_view text) noexcept {
+  if (text.size() > kMax) return fail(Errc::out_of_range);
+  ClientOrderId c;
+  if (!text.empty()) std::memcpy(c.bytes_.data(), text.data(), text.size());
+  c.size_ = static_cast<std::uint8_t>(text.size());
+  return c;
+}
+
 std::string_view to_string(CommandType t) noexcept {
   switch (t) {
     case CommandType::new_order: return "new_order";

@@ -39,6 +39,24 @@ class Label {
   std::uint8_t size_ = 0;
 };
 
+// A client's own id for an order (FIX ClOrdID), 1 to 36 bytes (a UUID fits): an account cannot
+// use one twice within the engine's window (client_order_ids.hpp), so a resent order is refused
+// as a duplicate instead of being applied twice.
+class ClientOrderId {
+ public:
+  static constexpr std::size_t kMax = 36;
+  ClientOrderId() = default;
+  // Errors: out_of_range when longer than kMax.
+  static Result<ClientOrderId, Errc> make(std::string_view text) noexcept;
+  std::string_view view() const noexcept { return {bytes_.data(), size_}; }
+  bool empty() const noexcept { return size_ == 0; }
+  bool operator==(const ClientOrderId& o) const noexcept { return view() == o.view(); }
+
+ private:
+  std::array<char, kMax> bytes_{};
+  std::uint8_t size_ = 0;
+};
+
 // --- order entry ------------------------------------------------------------------------------
 
 struct NewOrder {
@@ -57,6 +75,7 @@ struct NewOrder {
   book::StpMode stp = book::StpMode::cancel_incoming;
   bool reduce_only = false;
   Label label{};
+  ClientOrderId client_id{};  // optional
 };
 
 // Deribit's edit: the new total amount (filled included) and price, in the client's decimal

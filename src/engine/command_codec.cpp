@@ -18,6 +18,7 @@ struct Encoder {
     w.write_u8(static_cast<std::uint8_t>(v));
   }
   void label(const Label& l) { w.write_string(l.view()); }
+  void client_id(const ClientOrderId& c) { w.write_string(c.view()); }
 };
 
 struct Decoder {
@@ -36,6 +37,11 @@ struct Decoder {
     auto made = Label::make(r.read_string());
     if (!made) return r.fail(Errc::decode_invalid);
     l = made.value();
+  }
+  void client_id(ClientOrderId& c) {
+    auto made = ClientOrderId::make(r.read_string());
+    if (!made) return r.fail(Errc::decode_invalid);
+    c = made.value();
   }
 };
 
@@ -108,6 +114,7 @@ void fields(IO& io, NewOrder& c) {
   io.enumeration(c.stp, book::StpMode::decrement_both);
   io.flag(c.reduce_only);
   io.label(c.label);
+  io.client_id(c.client_id);
 }
 template <class IO>
 void fields(IO& io, AmendOrder& c) {

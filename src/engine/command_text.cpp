@@ -20,6 +20,7 @@ std::string describe(const CommandBody& body) {
           if (c.reduce_only) s += " reduce_only";
           s += fmt::format(" stp={}", book::to_string(c.stp));
           if (!c.label.empty()) s += fmt::format(" label={:?}", std::string(c.label.view()));
+          if (!c.client_id.empty()) s += fmt::format(" client_order_id={:?}", std::string(c.client_id.view()));
           return s;
         } else if constexpr (std::is_same_v<T, AmendOrder>) {
           return fmt::format("account={} order={} amount={} price={} trigger={}", c.account.raw(), c.order.raw(),

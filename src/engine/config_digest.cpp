@@ -57,6 +57,8 @@ Hash256 config_digest(const InstrumentRegistry& instruments, const EngineConfig&
   w.write_u64(c.max_accounts);
   w.write_u32(config.max_open_orders_per_book);
   put(w, config.market_protection);
+  w.write_i64(config.client_order_id_window_ns);
+  w.write_u64(config.client_order_id_capacity);
   STRIKE_ASSERT(w.ok(), "configuration encoding failed");
   return Sha256::of(bytes);
 }

@@ -65,7 +65,8 @@ Engine::Engine(const InstrumentRegistry& instruments, EngineConfig config)
     : instruments_(&instruments),
       config_(config),
       config_digest_(engine::config_digest(instruments, config)),
-      clearing_(instruments, config.clearing) {
+      clearing_(instruments, config.clearing),
+      client_ids_(config.client_order_id_window_ns, config.client_order_id_capacity) {
   books_.reserve(instruments.size());  // never reallocated: each book's sink points here
   for (const Instrument& ins : instruments.all()) {
     books_.emplace_back(book_config(ins, clearing_.math(ins.id), config_),
@@ -124,6 +125,7 @@ const Outcome& Engine::apply(const Command& command) noexcept {
 // --- time ---------------------------------------------------------------------------------------
 
 void Engine::advance(Timestamp now) noexcept {
+  client_ids_.expire(now);
   while (!gtd_heap_.empty() && gtd_heap_.front().first <= now.ns()) {
     const std::uint32_t i = gtd_heap_.front().second;
     std::pop_heap(gtd_heap_.begin(), gtd_heap_.end(), kEarliestFirst);
@@ -195,12 +197,18 @@ Errc Engine::on_new_order(const NewOrder& c) noexcept {
     if (!reduces) return Errc::reduce_only_rejected;
     o.qty = Qty{std::min(c.qty.raw(), size < 0 ? -size : size)};
   }
+  if (!c.client_id.empty())
+    if (const auto prior = client_ids_.find(c.account, c.client_id)) {
+      outcome_.order = *prior;
+      return Errc::duplicate_client_order_id;
+    }
   pending_new_ = &c;
   pending_expiry_ = o.expiry;
   subject_ = o.id;
   const Errc e = b.submit(o, now_);
   if (e != Errc::ok) return e;
   outcome_.order = o.id;
+  if (!c.client_id.empty()) client_ids_.add(c.account, c.client_id, o.id, now_);
   ++next_order_id_;
   if (o.tif == book::TimeInForce::gtd) {
     gtd_heap_.emplace_back(o.expiry.ns(), c.instrument.raw());
@@ -402,6 +410,7 @@ void Engine::on_book(InstrumentId id, const book::Accepted& e) noexcept {
   v.created = now_;
   v.expiry = pending_expiry_;
   v.label = c.label;
+  v.client_id = c.client_id;
   order_ids_.insert(e.id.raw(), slot);
   publish(views_[slot]);
 }

@@ -32,6 +32,7 @@
 #include "core/byte_buffer.hpp"
 #include "core/sha256.hpp"
 #include "core/instrument_registry.hpp"
+#include "engine/client_order_ids.hpp"
 #include "engine/command.hpp"
 #include "engine/config_digest.hpp"
 #include "engine/event.hpp"
@@ -44,13 +45,18 @@ struct EngineConfig {
   // Market orders trade at most this fraction beyond the best opposite price at arrival (whole
   // basis points, at most 1).
   Decimal market_protection{5, 2};  // 5%
+  // A client order id is unique per account for this long of venue time after its order was
+  // accepted, among at most this many venue-wide (client_order_ids.hpp).
+  std::int64_t client_order_id_window_ns = 24LL * 3600 * kNsPerSecond;
+  std::size_t client_order_id_capacity = 1'000'000;
 };
 
 // What a command did. `events` stays valid until the next apply().
 struct Outcome {
   SeqNo seq{};
   Errc status = Errc::ok;  // ok, or why the command was rejected (then nothing changed)
-  OrderId order{};           // new_order: the id assigned; amend/cancel: the order
+  OrderId order{};           // new_order: the id assigned (duplicate_client_order_id: the order that
+                             // used the id); amend/cancel: the order
   AccountId account{};       // create_account: the new account
   std::uint32_t count = 0; // cancel_all: how many orders were cancelled
   std::span<const Event> events;
@@ -167,6 +173,7 @@ class Engine {
   Timestamp now_{};
   std::uint64_t next_order_id_ = 1;
   std::uint64_t next_trade_id_ = 1;
+  ClientOrderIds client_ids_;
   // The command being applied.
   const NewOrder* pending_new_ = nullptr;
   Timestamp pending_expiry_{};  // the order's GTD expiry as submitted (good_til_day resolved)

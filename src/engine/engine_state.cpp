@@ -41,6 +41,7 @@ void write_view(ByteWriter& w, const OrderView& v) {
   w.write_i64(v.updated.ns());
   w.write_i64(v.expiry.ns());
   w.write_string(v.label.view());
+  w.write_string(v.client_id.view());
 }
 
 Result<OrderView, Errc> read_view(ByteReader& r) {
@@ -72,6 +73,9 @@ Result<OrderView, Errc> read_view(ByteReader& r) {
   auto label = Label::make(r.read_string());
   if (!label) return fail(label.error());
   v.label = label.value();
+  auto client_id = ClientOrderId::make(r.read_string());
+  if (!client_id) return fail(client_id.error());
+  v.client_id = client_id.value();
   return v;
 }
 
@@ -153,6 +157,7 @@ void Engine::save(std::vector<std::byte>& out) const {
     }
   }
   clearing_.save(w);
+  client_ids_.save(w);
   STRIKE_ASSERT(w.ok(), "snapshot encoding failed: {}", name(w.error()));
 }
 
@@ -220,6 +225,7 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
   }
   if (!r.ok()) return corrupt(std::string(name(r.error())));
   if (auto s = e->clearing_.load(r); !s) return fail(s.error());
+  if (auto s = e->client_ids_.load(r); !s) return fail(s.error());
   e->clearing_.begin_command(e->last_seq_, e->now_);  // queries before the next command see its time
   if (auto s = r.finish(); !s) return corrupt(std::string(name(s.error())));
   if (auto problem = e->validate()) return corrupt(*problem);

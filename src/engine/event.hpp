@@ -37,6 +37,7 @@ struct OrderView {
   int128 filled_value = 0;  // sum of fill price x quantity, in ticks x lots: average = value / filled
   Timestamp created{}, updated{}, expiry{};
   Label label{};
+  ClientOrderId client_id{};
 
   Qty open() const noexcept { return amount - filled; }
 };

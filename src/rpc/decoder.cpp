@@ -273,6 +273,11 @@ CommandBody new_order(Reader& r, Side side) {
   const std::string_view label = r.string("label", false);
   if (auto l = engine::Label::make(label); l) o.label = l.value();
   else r.bad("label", Errc::out_of_range);
+  // strike's extension (FIX ClOrdID): printable ASCII, at most 36 bytes; docs/rpc.md.
+  const std::string_view client_id = r.string("client_order_id", false);
+  const bool printable = std::all_of(client_id.begin(), client_id.end(), [](char c) { return c > ' ' && c < 127; });
+  if (auto c = engine::ClientOrderId::make(client_id); c && printable) o.client_id = c.value();
+  else r.bad("client_order_id", Errc::rpc_bad_param);
   const std::string_view stp = r.string("self_trade", false);
   if (!stp.empty() && !pick<book::StpMode>(stp, {{"none", book::StpMode::none}, {"cancel_resting", book::StpMode::cancel_resting},
                                   {"cancel_incoming", book::StpMode::cancel_incoming}, {"cancel_both", book::StpMode::cancel_both},

@@ -44,9 +44,12 @@ void put_id(std::string& out, const RequestId& id) {
   }
 }
 
-void begin(std::string& out, const RequestId& id) {
+// A command's answer carries its sequence number (strike's extension): after a lost connection
+// or a crash, a client knows how far the venue got (docs/rpc.md, "Exactly once").
+void begin(std::string& out, const RequestId& id, SeqNo seq = SeqNo{0}) {
   out += "{\"jsonrpc\":\"2.0\",\"id\":";
   put_id(out, id);
+  if (seq.raw() != 0) put(out, ",\"seq\":{}", seq.raw());
   out += ",\"result\":";
 }
 void end(std::string& out) { out += "}\n"; }
@@ -112,6 +115,10 @@ void put_order(std::string& out, const engine::Engine& engine, const OrderView& 
       v.post_only != book::PostOnly::off, v.post_only == book::PostOnly::reject, v.reduce_only);
   put(out, ",\"max_show\":{},\"label\":", amount_text(ins, v.display.raw() == 0 ? v.amount : v.display));
   put_string(out, v.label.view());
+  if (!v.client_id.empty()) {
+    out += ",\"client_order_id\":";
+    put_string(out, v.client_id.view());
+  }
   put(out, ",\"creation_timestamp\":{},\"last_update_timestamp\":{}", v.created.ms(), v.updated.ms());
   if (v.tif == book::TimeInForce::gtd) put(out, ",\"expire_at\":{}", v.expiry.ms());
   if (book::is_stop(v.type))
@@ -170,16 +177,22 @@ void put_order_and_trades(std::string& out, const engine::Engine& engine, const 
   out += "]}";
 }
 
-void put_error(std::string& out, const RequestId& id, Errc reason, std::string_view param) {
+// `command`: the rejected command's outcome (its sequence, and for a duplicate client order id
+// the order that used the id), or none for a request that never became a command.
+void put_error(std::string& out, const RequestId& id, Errc reason, std::string_view param,
+               const engine::Outcome* command = nullptr) {
   const WireError w = wire_error(reason);
   out += "{\"jsonrpc\":\"2.0\",\"id\":";
   put_id(out, id);
+  if (command != nullptr) put(out, ",\"seq\":{}", command->seq.raw());
   put(out, ",\"error\":{{\"code\":{},\"message\":\"{}\",\"data\":{{\"reason\":\"{}\",\"detail\":", w.code, w.message, name(reason));
   put_string(out, message(reason));
   if (!param.empty()) {
     out += ",\"param\":";
     put_string(out, param);
   }
+  if (command != nullptr && reason == Errc::duplicate_client_order_id)
+    put(out, ",\"order_id\":\"{}\"", command->order.raw());
   out += "}}}\n";
 }
 
@@ -276,8 +289,8 @@ WireError wire_error(Errc reason) noexcept {
 }
 
 void encode_result(const Request& request, const engine::Outcome& o, const engine::Engine& engine, std::string& out) {
-  if (o.status != Errc::ok) return put_error(out, request.id, o.status, {});
-  begin(out, request.id);
+  if (o.status != Errc::ok) return put_error(out, request.id, o.status, {}, &o);
+  begin(out, request.id, o.seq);
   const auto& registry = engine.instruments();
   switch (request.method) {
     case Method::buy:

@@ -8,13 +8,15 @@
 // recovered sequence says exactly which line to send next.
 #include <gtest/gtest.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -102,37 +104,48 @@ Child spawn(const std::string& strike, const fs::path& dir) {
   return Child{pid, to_child[1], from_child[0]};
 }
 
-// Reads whole lines from fd until EOF or the deadline; returns them.
-std::vector<std::string> read_lines(int fd, std::string& partial, std::chrono::steady_clock::time_point deadline,
-                                    std::size_t want, std::atomic<std::size_t>* progress = nullptr) {
-  std::vector<std::string> lines;
-  fcntl(fd, F_SETFL, O_NONBLOCK);
-  char buf[65536];
-  while (std::chrono::steady_clock::now() < deadline && lines.size() < want) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-      continue;
+// How many answers a session has read, for the feeder to wait on (an event, not a clock).
+struct Progress {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t answered = 0;
+  bool done = false;  // the process is gone: stop feeding
+  void set(std::size_t n, bool finished) {
+    {
+      std::lock_guard lock(mutex);
+      answered = n;
+      done = done || finished;
     }
+    changed.notify_all();
+  }
+};
+
+// Reads whole lines from fd (blocking) until `want` lines or the end of the output.
+std::vector<std::string> read_lines(int fd, std::string& partial, std::size_t want, Progress* progress = nullptr) {
+  std::vector<std::string> lines;
+  char buf[65536];
+  while (lines.size() < want) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
     partial.append(buf, static_cast<std::size_t>(n));
     for (std::size_t nl; (nl = partial.find('\n')) != std::string::npos;) {
       lines.push_back(partial.substr(0, nl));
       partial.erase(0, nl + 1);
     }
-    if (progress) progress->store(lines.size(), std::memory_order_release);
+    if (progress) progress->set(lines.size(), false);
   }
   return lines;
 }
 
 constexpr std::size_t kWindow = 128;
 
-// When to kill a process: after it has printed `responses` answers, and `then` later (so the
-// kill also lands between a command's durability and its answer). Counting answers rather
-// than time makes the kills fall at random points of the stream on any machine.
+// When to kill a process: after it has printed `responses` answers, plus a random number of
+// spins (so the kill also lands between a command's durability and its answer). Counting
+// answers rather than time makes the kills fall at random points of the stream on any machine.
 struct KillPoint {
   std::size_t responses = 0;
-  std::chrono::microseconds then{0};
+  std::uint32_t spins = 0;
 };
 
 // Runs one process: sends lines[from..], reads responses until the kill point (or all), then
@@ -140,15 +153,15 @@ struct KillPoint {
 std::vector<std::string> session(const std::string& strike, const fs::path& dir, const std::vector<std::string>& lines,
                                  std::size_t from, std::optional<KillPoint> kill_at) {
   Child c = spawn(strike, dir);
-  std::atomic<std::size_t> answered{0};
-  std::atomic<bool> done{false};  // the process is gone: stop feeding
+  Progress progress;
   std::thread feeder([&] {
     for (std::size_t i = from; i < lines.size(); ++i) {
       // At most kWindow requests in flight: a kill then finds at most that many applied but
       // unanswered, however fast the machine, so the stream lasts for every planned kill.
-      while (i - from >= answered.load(std::memory_order_acquire) + kWindow) {
-        if (done.load(std::memory_order_acquire)) return;
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      {
+        std::unique_lock lock(progress.mutex);
+        progress.changed.wait(lock, [&] { return progress.done || i - from < progress.answered + kWindow; });
+        if (progress.done) return;
       }
       const std::string l = lines[i] + "\n";
       if (write(c.in, l.data(), l.size()) != static_cast<ssize_t>(l.size())) return;  // killed
@@ -156,16 +169,15 @@ std::vector<std::string> session(const std::string& strike, const fs::path& dir,
     if (!kill_at) close(c.in);
   });
   std::string partial;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  std::vector<std::string> seen =
-      read_lines(c.out, partial, deadline, kill_at ? kill_at->responses : lines.size() - from, &answered);
+  std::vector<std::string> seen = read_lines(c.out, partial, kill_at ? kill_at->responses : lines.size() - from, &progress);
   if (kill_at) {
-    std::this_thread::sleep_for(kill_at->then);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    for (std::uint32_t i = 0; i < kill_at->spins; ++i) std::atomic_signal_fence(std::memory_order_seq_cst);
     kill(c.pid, SIGKILL);
   }
   int status = 0;
   waitpid(c.pid, &status, 0);
-  done.store(true, std::memory_order_release);
+  progress.set(seen.size(), true);
   if (kill_at) close(c.in);
   feeder.join();
   close(c.out);
@@ -207,7 +219,7 @@ TEST(ExecCrash, KilledAtRandomMomentsItLosesNothingItAcknowledged) {
     const bool crash = kills < 25;
     // Leaves lines for every kill still to come: at most an equal share of what remains.
     const std::size_t share = (lines.size() - next) / static_cast<std::size_t>(26 - kills);
-    const KillPoint at{1 + rng() % std::max<std::size_t>(share, 1), std::chrono::microseconds(rng() % 500)};
+    const KillPoint at{1 + rng() % std::max<std::size_t>(share, 1), static_cast<std::uint32_t>(rng() % 200'000)};
     const auto seen = session(strike, dir, lines, next, crash ? std::optional(at) : std::nullopt);
     for (std::size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], clean[next + i]) << "response to line " << next + i;
     const auto [seq, hash] = state_of(strike, dir);
@@ -235,6 +247,80 @@ TEST(ExecCrash, KilledAtRandomMomentsItLosesNothingItAcknowledged) {
     EXPECT_EQ(pclose(p), 0);
     EXPECT_NE(text.find("state hash    " + clean_hash), std::string::npos) << cmd << "\n" << text;
   }
+  fs::remove_all(base);
+}
+
+// Exactly once. A client that lost its connection (here: the venue was killed) does not know
+// which of its unanswered orders were applied. It resends every one of them with the same client
+// order id: those already applied are refused as duplicates, the others are applied, so each
+// order is applied exactly once and every account ends as in a run without crashes.
+std::vector<std::string> make_orders(std::size_t n) {
+  std::vector<std::string> out;
+  std::mt19937_64 rng(77);
+  std::int64_t ms = 1'796'083'200'000;
+  while (out.size() < n) {
+    const std::size_t id = out.size();
+    if (id % 50 == 0) {
+      ms += 1 + static_cast<std::int64_t>(rng() % 5'000);
+      out.push_back(fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"admin/advance_time","params":{{"timestamp":{}}}}})", id, ms));
+      continue;
+    }
+    const int account = 1 + static_cast<int>(rng() % 8);
+    const char* side = rng() % 2 ? "buy" : "sell";
+    const auto half_ticks = rng() % 40;
+    out.push_back(fmt::format(
+        R"({{"jsonrpc":"2.0","id":{},"method":"private/{}","params":{{"account":{},"instrument_name":"BTC-PERPETUAL","amount":{},"price":{}.{},"client_order_id":"c-{}"}}}})",
+        id, side, account, 10 * (1 + rng() % 20), 99'990 + half_ticks / 2, half_ticks % 2 ? 5 : 0, id));
+  }
+  return out;
+}
+
+std::vector<std::string> setup_lines() {
+  std::vector<std::string> out;
+  for (int a = 1; a <= 8; ++a) {
+    out.push_back(R"({"jsonrpc":"2.0","id":"a","method":"admin/create_account"})");
+    out.push_back(fmt::format(R"({{"jsonrpc":"2.0","id":"d","method":"admin/deposit","params":{{"account":{},"currency":"BTC","amount":100}}}})", a));
+  }
+  return out;
+}
+
+// What every account sees: open orders, positions, balances.
+std::vector<std::string> account_answers(const std::string& strike, const fs::path& dir) {
+  std::vector<std::string> q;
+  for (int a = 1; a <= 8; ++a)
+    for (const char* method : {"private/get_open_orders", "private/get_positions", "private/get_account_summary"})
+      q.push_back(fmt::format(R"({{"jsonrpc":"2.0","id":1,"method":"{}","params":{{"account":{},"currency":"BTC"}}}})", method, a));
+  return session(strike, dir, q, 0, std::nullopt);
+}
+
+TEST(ExecCrash, ResendingEveryUnansweredOrderAfterAKillAppliesEachExactlyOnce) {
+  const std::string strike = STRIKE_BINARY;
+  signal(SIGPIPE, SIG_IGN);
+  const fs::path base = fs::temp_directory_path() / ("strike-once-" + std::to_string(getpid()));
+  fs::remove_all(base);
+  const std::vector<std::string> orders = make_orders(6'000);
+  for (const char* run : {"clean", "crashing"}) ASSERT_EQ(session(strike, base / run, setup_lines(), 0, std::nullopt).size(), 16u);
+  ASSERT_EQ(session(strike, base / "clean", orders, 0, std::nullopt).size(), orders.size());
+
+  const std::uint64_t seed = 9090;
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  std::size_t next = 0;  // the first order without an answer
+  int kills = 0;
+  std::size_t duplicates = 0;  // resent orders the venue had applied before the kill
+  while (next < orders.size()) {
+    const bool crash = kills < 12;
+    const std::size_t share = (orders.size() - next) / static_cast<std::size_t>(13 - kills);
+    const KillPoint at{1 + rng() % std::max<std::size_t>(share, 1), static_cast<std::uint32_t>(rng() % 200'000)};
+    const auto seen = session(strike, base / "crashing", orders, next, crash ? std::optional(at) : std::nullopt);
+    for (const std::string& answer : seen) duplicates += answer.find("duplicate_client_order_id") != std::string::npos;
+    next += seen.size();  // resend everything unanswered, applied or not
+    if (crash) ++kills;
+  }
+  std::printf("%d kills; %zu resent orders were refused as duplicates\n", kills, duplicates);
+  EXPECT_GE(kills, 10);
+  EXPECT_GT(duplicates, 0u) << "no kill fell between an order's durability and its answer: the test proved nothing";
+  EXPECT_EQ(account_answers(strike, base / "crashing"), account_answers(strike, base / "clean"));
   fs::remove_all(base);
 }
 

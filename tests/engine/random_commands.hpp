@@ -6,6 +6,7 @@
 #pragma once
 
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/command.hpp"
@@ -121,6 +122,8 @@ class RandomCommands {
       o.trigger_price = Price{std::max<std::int64_t>(1, mid_[i] - (o.side == Side::buy ? 1 : -1) * in(1, 10) * tick_[i])};
     }
     if (in(0, 3) == 0) o.label = Label::make(labels_[static_cast<std::size_t>(in(0, 3))]).value();
+    // A small pool of client order ids, so some orders repeat one (duplicate_client_order_id).
+    if (in(0, 2) == 0) o.client_id = ClientOrderId::make("r" + std::to_string(in(0, 400))).value();
     if (in(0, 9) == 0) o.post_only = in(0, 1) ? book::PostOnly::reject : book::PostOnly::reprice;
     if (in(0, 14) == 0) o.display = Qty{in(1, 5)};
     if (in(0, 19) == 0) o.reduce_only = true;

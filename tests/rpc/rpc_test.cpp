@@ -95,15 +95,15 @@ TEST_F(Rpc, MalformedLinesGetTypedErrors) {
 
 TEST_F(Rpc, AScriptedSessionAnswersInDeribitsShapes) {
   EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":1,"method":"admin/create_account"})"),
-            "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"account\":1,\"owner\":1}}\n");
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"seq\":1,\"result\":{\"account\":1,\"owner\":1}}\n");
   (void)call(R"({"jsonrpc":"2.0","id":2,"method":"admin/create_account"})");
   EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":3,"method":"admin/deposit","params":{"account":1,"currency":"BTC","amount":2.5}})"),
-            "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"account\":1,\"currency\":\"BTC\",\"amount\":2.5,\"balance\":2.5}}\n");
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"seq\":3,\"result\":{\"account\":1,\"currency\":\"BTC\",\"amount\":2.5,\"balance\":2.5}}\n");
   (void)call(R"({"jsonrpc":"2.0","id":4,"method":"admin/deposit","params":{"account":2,"currency":"BTC","amount":2.5}})");
   const std::string rest = call(
       R"({"jsonrpc":"2.0","id":5,"method":"private/sell","params":{"account":2,"instrument_name":"BTC-PERPETUAL","amount":100,"price":50000,"label":"ask"}})");
   EXPECT_EQ(rest,
-            "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"order\":{\"order_id\":\"1\",\"order_state\":\"open\",\"order_type\":\"limit\","
+            "{\"jsonrpc\":\"2.0\",\"id\":5,\"seq\":5,\"result\":{\"order\":{\"order_id\":\"1\",\"order_state\":\"open\",\"order_type\":\"limit\","
             "\"instrument_name\":\"BTC-PERPETUAL\",\"direction\":\"sell\",\"price\":50000,\"amount\":100,\"filled_amount\":0,"
             "\"average_price\":0,\"time_in_force\":\"good_til_cancelled\",\"post_only\":false,\"reject_post_only\":false,"
             "\"reduce_only\":false,\"max_show\":100,\"label\":\"ask\",\"creation_timestamp\":1796083200005,"
@@ -122,7 +122,7 @@ TEST_F(Rpc, AScriptedSessionAnswersInDeribitsShapes) {
   const std::string open = call(R"({"jsonrpc":"2.0","id":8,"method":"private/get_open_orders_by_instrument","params":{"account":2,"instrument_name":"BTC-PERPETUAL"}})");
   EXPECT_NE(open.find("\"filled_amount\":40"), std::string::npos) << open;
   EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":9,"method":"private/cancel","params":{"account":1,"order_id":"1"}})"),
-            "{\"jsonrpc\":\"2.0\",\"id\":9,\"error\":{\"code\":10004,\"message\":\"order_not_found\",\"data\":{\"reason\":"
+            "{\"jsonrpc\":\"2.0\",\"id\":9,\"seq\":7,\"error\":{\"code\":10004,\"message\":\"order_not_found\",\"data\":{\"reason\":"
             "\"book_unknown_order\",\"detail\":\"no open order with this id (filled, cancelled or never seen)\"}}}\n");
   const std::string positions = call(R"({"jsonrpc":"2.0","id":10,"method":"private/get_positions","params":{"account":1,"currency":"BTC"}})");
   EXPECT_NE(positions.find("\"instrument_name\":\"BTC-PERPETUAL\",\"kind\":\"future\",\"direction\":\"buy\",\"size\":40"),
@@ -134,6 +134,41 @@ TEST_F(Rpc, AScriptedSessionAnswersInDeribitsShapes) {
   EXPECT_NE(log.find("\"type\":\"trade\",\"currency\":\"BTC\",\"change\":-0.0000004,\"commission\":0.0000004"), std::string::npos)
       << log;
   EXPECT_NE(log.find("\"type\":\"deposit\""), std::string::npos) << log;
+}
+
+// Exactly once: an order resent with the client order id of one the venue already accepted is
+// refused as a duplicate naming the first order, and applies nothing; the id is free again
+// after the window, and ids are per account.
+TEST_F(Rpc, AResentOrderWithTheSameClientOrderIdIsRefusedAsADuplicate) {
+  (void)call(R"({"jsonrpc":"2.0","id":1,"method":"admin/create_account"})");
+  (void)call(R"({"jsonrpc":"2.0","id":2,"method":"admin/create_account"})");
+  const char* order =
+      R"({"jsonrpc":"2.0","id":3,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":10,"price":50000,"client_order_id":"9f1c7c1e-2b4a-4c4e-8d0e-3f5a6b7c8d9e"}})";
+  const std::string first = call(order);
+  EXPECT_NE(first.find("\"order_id\":\"1\""), std::string::npos) << first;
+  EXPECT_NE(first.find("\"client_order_id\":\"9f1c7c1e-2b4a-4c4e-8d0e-3f5a6b7c8d9e\""), std::string::npos) << first;
+  const std::string again = call(order);
+  EXPECT_NE(again.find("\"reason\":\"duplicate_client_order_id\""), std::string::npos) << again;
+  EXPECT_NE(again.find("\"order_id\":\"1\""), std::string::npos) << again;
+  EXPECT_NE(again.find("\"seq\":4,"), std::string::npos) << again;
+  // Nothing was applied twice: one order rests, with its first amount.
+  const std::string open = call(R"({"jsonrpc":"2.0","id":4,"method":"private/get_open_orders","params":{"account":1}})");
+  EXPECT_EQ(open.find("\"order_id\":\"2\""), std::string::npos) << open;
+  EXPECT_NE(open.find("\"amount\":10,"), std::string::npos) << open;
+  // Another account may use the same id.
+  const std::string other = call(
+      R"({"jsonrpc":"2.0","id":5,"method":"private/buy","params":{"account":2,"instrument_name":"BTC-PERPETUAL","amount":10,"price":49000,"client_order_id":"9f1c7c1e-2b4a-4c4e-8d0e-3f5a6b7c8d9e"}})");
+  EXPECT_NE(other.find("\"order_id\":\"2\""), std::string::npos) << other;
+  // After the window (24 h of venue time) the id can be used again.
+  t_ += engine_->config().client_order_id_window_ns;
+  const std::string later = call(order);
+  EXPECT_NE(later.find("\"order_id\":\"3\""), std::string::npos) << later;
+  // Malformed ids are refused before they reach the engine.
+  for (const char* bad : {R"("a b")", R"("0123456789012345678901234567890123456")", R"(7)"}) {
+    const std::string out = call(std::string(R"({"jsonrpc":"2.0","id":6,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":10,"price":50000,"client_order_id":)") +
+                                 bad + "}}");
+    EXPECT_NE(out.find("\"param\":\"client_order_id\""), std::string::npos) << out;
+  }
 }
 
 TEST_F(Rpc, QueriesOfAnUnknownAccountAreRefused) {
