@@ -240,10 +240,13 @@ Result<InclusionProof, Error> proof_from_json(std::string_view json) {
   simdjson::dom::array currencies, path;
   std::uint64_t account = 0;
   std::string_view root;
-  if (doc["currencies"].get_array().get(currencies) || doc["account"].get_uint64().get(account) ||
-      !int_array(doc["balances"], p.leaf.balances) || doc["path"].get_array().get(path) ||
-      doc["root"].get_string().get(root) || !int_array(doc["totals"], p.totals))
-    return fail(Errc::invalid_proof, "expected currencies, account, balances, path, root, totals (integers in 64 bits)");
+  if (doc["currencies"].get_array().get(currencies)) return fail(Errc::invalid_proof, "currencies: expected an array");
+  if (doc["account"].get_uint64().get(account)) return fail(Errc::invalid_proof, "account: expected an unsigned 64-bit integer");
+  if (!int_array(doc["balances"], p.leaf.balances))
+    return fail(Errc::invalid_proof, "balances: expected an array of 64-bit integers");
+  if (doc["path"].get_array().get(path)) return fail(Errc::invalid_proof, "path: expected an array");
+  if (doc["root"].get_string().get(root)) return fail(Errc::invalid_proof, "root: expected a string");
+  if (!int_array(doc["totals"], p.totals)) return fail(Errc::invalid_proof, "totals: expected an array of 64-bit integers");
   for (auto c : currencies) {
     std::string_view s;
     if (c.get_string().get(s) || !is_currency_code(s))

@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <random>
 #include <string>
 
@@ -292,6 +296,44 @@ TEST(Liabilities, TheVerdictTextNamesTheTotalsOfAVerifiedProof) {
   const InclusionProof p = tree.proof(AccountId{2}).value();
   EXPECT_EQ(verdict_text(p, verify_inclusion(p)),
             "account 2 is included under root " + to_hex(tree.root()) + " with totals BTC=12 ETH=14");
+}
+
+// The fuzz seed corpus (fuzz/corpus/clearing_proof_fuzz/, replayed by ctest as
+// fuzz.clearing_proof_fuzz) holds one proof per way to be wrong. Each must fail where its name
+// says, so the fuzzer starts from inputs that reach the verifier's every check.
+TEST(Liabilities, EachFuzzCorpusProofFailsAtTheCheckItIsNamedFor) {
+  const std::map<std::string, std::string> expected{
+      {"valid.json", ""},
+      {"bad_step.json", "parse: path[0]: each step needs side"},
+      {"beyond_i64.json", "parse: balances: expected an array of 64-bit integers"},
+      {"no_version_maxwell.json", "parse: version: expected 2"},
+      {"balances_too_long.json", "balances: 4 numbers, expected 3"},
+      {"more_totals.json", "totals: 6 numbers, expected 3"},
+      {"totals_no_currencies.json", "totals: 3 numbers, expected 0"},
+      {"fewer_totals.json", "totals: 1 numbers, expected 3"},
+      {"sibling_sums_short.json", "path[1].sums: 2 numbers, expected 3"},
+      {"sibling_sums_long.json", "path[2].sums: 5 numbers, expected 3"},
+      {"huge_values.json", "path[0].sums: the sum with it exceeds 64 bits"},
+      {"negative_sibling_sum.json", "path[0].sums: negative"},
+      {"negative_balance.json", "balances: negative"},
+      {"empty_path_wrong_root.json", "root: the path leads to"},
+  };
+  std::size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(STRIKE_SOURCE_DIR) / "fuzz/corpus/clearing_proof_fuzz")) {
+    const std::string name = entry.path().filename().string();
+    auto want = expected.find(name);
+    ASSERT_NE(want, expected.end()) << name << ": add it to this table";
+    ++seen;
+    std::ifstream in(entry.path());
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    auto p = proof_from_json(text);
+    const std::string got = p.ok() ? why(p.value()) : "parse: " + p.error().detail;
+    if (want->second.empty())
+      EXPECT_EQ(got, "") << name;
+    else
+      EXPECT_EQ(got.rfind(want->second, 0), 0u) << name << ": " << got;
+  }
+  EXPECT_EQ(seen, expected.size());
 }
 
 }  // namespace
