@@ -2,14 +2,15 @@
 // report `strike audit` publishes. A user keeps an inclusion proof (their leaf, the sibling
 // hashes and sums up the path, the published root and totals) and checks it offline.
 //
-// Construction: Maxwell's sum tree as fixed by Hu, Zhang and Guo (2019, "Maxwell+"). Each
-// internal node's hash commits to BOTH children's per-currency sums and hashes, and its own sum
-// is their (overflow-checked) total. Plain Maxwell hashed only a node's total, so the two halves
-// under a node could be shown different sibling sums that each add up to the same total: with
-// 50 BTC under each child, left users are told the right child holds 10, right users that the
-// left holds 10, and every proof verifies against a root claiming 60 for 100 held. Here the
-// left users' node is H(..50..h_L..10..h_R) and the right users' is H(..10..h_L..50..h_R): they
-// cannot both lead to one published root, so some user's proof fails.
+// Construction: Maxwell's sum tree as fixed by Hu, Zhang and Guo ("Breaking the Binding",
+// IACR ePrint 2018/1139; "Maxwell+"). Each internal node's hash commits to BOTH children's
+// per-currency sums and hashes, and its own sum is their (overflow-checked) total. Plain
+// Maxwell hashed only a node's total, so the two halves under a node could be shown different
+// sibling sums that each add up to the same total: with 50 BTC under each child, left users
+// are told the right child holds 10, right users that the left holds 10, and every proof
+// verifies against a root claiming 60 for 100 held. Here the left users' node is
+// H(..50..h_L..10..h_R) and the right users' H(..10..h_L..50..h_R): they cannot both lead to
+// one published root, so some user's proof fails.
 //
 // All integers little-endian; n = number of currencies; sums are i64, >= 0.
 //   Leaf = SHA-256("strike-pol-v2-leaf\0" || account u64 || balance_0..n-1 i64)
@@ -26,8 +27,9 @@
 // Invariants: leaves are in strictly increasing account order, every balance is >= 0 (negative
 // balances count as zero: a debt to the venue is not a liability, and netting it would let one
 // account hide another's balance), every sum fits in i64. What a proof leaks and does not prove:
-// docs/clearing.md. Costs: building is O(accounts x currencies) hashing (two SHA-256 blocks per
-// node for a few currencies); a proof has ceil(log2 accounts) steps; verifying is one hash each.
+// docs/clearing.md. Costs: building hashes every node once (a node is SHA-256 of 83 + 16n
+// bytes) and keeps every level in memory; a proof has at most ceil(log2 accounts) steps;
+// verifying is one node hash per step and one root hash.
 #pragma once
 
 #include <cstdint>
