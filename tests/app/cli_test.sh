@@ -107,5 +107,35 @@ printf '' | "$strike" exec --data-dir "$tmp/venue1" --clock manual --config "$tm
   { echo "FAIL: exec under another configuration must refuse"; cat "$tmp/err"; failures=$((failures + 1)); }
 echo "ok: the configuration is part of the history"
 
+# strike audit: the report, an account's inclusion proof, and verify-proof on good, tampered and
+# malformed proofs (docs/clearing.md). Malformed proofs are typed errors, never a crash.
+expect 0 "audit of the exec data directory" -- audit --data-dir "$tmp/venue1"
+grep -q '^proof of liabilities: 2 accounts, root [0-9a-f]\{64\}$' "$tmp/out" || { echo "FAIL: audit prints the root"; failures=$((failures + 1)); }
+expect 0 "audit prints an account's inclusion proof" -- audit --data-dir "$tmp/venue1" --account 2
+cp "$tmp/out" "$tmp/proof.json"
+grep -q '^{"version":2,"currencies":\["BTC"' "$tmp/proof.json" || { echo "FAIL: proof JSON shape"; cat "$tmp/proof.json"; failures=$((failures + 1)); }
+expect 0 "an account's own proof verifies" -- audit verify-proof "$tmp/proof.json"
+grep -q 'account 2 is included under root' "$tmp/out" || { echo "FAIL: verify-proof verdict"; cat "$tmp/out"; failures=$((failures + 1)); }
+expect 1 "audit of an unknown account fails" -- audit --data-dir "$tmp/venue1" --account 99
+sed 's/"totals":\[\([0-9]*\)/"totals":[1\1/' "$tmp/proof.json" >"$tmp/inflated.json"
+expect 1 "a proof with changed totals does not verify" -- audit verify-proof "$tmp/inflated.json"
+grep -q 'NOT included.*totals: the path adds up to' "$tmp/out" || { echo "FAIL: tampered verdict"; cat "$tmp/out"; failures=$((failures + 1)); }
+zeros=0000000000000000000000000000000000000000000000000000000000000000
+printf '{"currencies":["BTC"],"account":1,"balances":[1],"path":[],"root":"%s","totals":[1,2]}' $zeros >"$tmp/old.json"
+expect 1 "a proof without the version is a typed error" -- audit verify-proof "$tmp/old.json"
+grep -q 'invalid_proof: .*version: expected 2' "$tmp/err" || { echo "FAIL: version error"; cat "$tmp/err"; failures=$((failures + 1)); }
+# More totals than currency names: this used to crash verify-proof with SIGSEGV.
+printf '{"version":2,"currencies":[],"account":1,"balances":[],"path":[],"root":"%s","totals":[1,2,3]}' $zeros >"$tmp/crash.json"
+expect 1 "a proof with more totals than currencies is a typed error" -- audit verify-proof "$tmp/crash.json"
+grep -q 'invalid_proof: .*totals: 3 numbers, expected 0' "$tmp/out" || { echo "FAIL: totals length error"; cat "$tmp/out"; failures=$((failures + 1)); }
+printf '{"version":2,"currencies":["BTC"],"account":1,"balances":[1],"path":[{"side":"left","hash":"%s","sums":[1,2]}],"root":"%s","totals":[2]}' \
+  $zeros $zeros >"$tmp/sums.json"
+expect 1 "a proof with sibling sums of the wrong length is a typed error" -- audit verify-proof "$tmp/sums.json"
+grep -q 'invalid_proof: .*path\[0\].sums: 2 numbers, expected 1' "$tmp/out" || { echo "FAIL: sums length error"; cat "$tmp/out"; failures=$((failures + 1)); }
+printf 'not json' >"$tmp/junk.json"
+expect 1 "a proof that is not JSON is a typed error" -- audit verify-proof "$tmp/junk.json"
+expect 2 "verify-proof of a missing file is a usage error" -- audit verify-proof "$tmp/none.json"
+expect 2 "verify-proof without a file is a usage error" -- audit verify-proof
+
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [[ $failures -eq 0 ]]
