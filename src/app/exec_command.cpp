@@ -86,7 +86,7 @@ class ExecHandler {
       v.request_snapshot();
       rpc::encode_raw_result(r.id, fmt::format("{{\"seq\":{}}}", last.raw()), *text);
     } else {
-      rpc::encode_query(r, v.engine(), *text);
+      rpc::encode_query(r, v.engine(), &v.history(), *text);
     }
     seq.hold(last, text.release());
     return true;

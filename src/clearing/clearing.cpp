@@ -34,8 +34,7 @@ Clearing::Clearing(const InstrumentRegistry& instruments, ClearingConfig config)
                 std::vector<CurrencyId> pools;
                 for (const auto& ins : instruments.all()) pools.push_back(ins.settlement_currency);
                 return pools;
-              }(),
-              config.log_capacity) {
+              }()) {
   const std::size_t n = instruments.size();
   const std::size_t currencies = instruments.currencies().all().size();
   held_.assign(currencies, false);

@@ -35,7 +35,6 @@ struct ClearingConfig {
   Decimal funding_clamp{5, 4};           // |funding rate| per interval at most 0.05%
   std::int64_t settlement_window_ns = 30LL * 60 * kNsPerSecond;
   std::size_t max_accounts = 1'000'000;
-  std::size_t log_capacity = 128;        // ledger entries kept per account for queries
 };
 
 struct Position {
@@ -109,6 +108,7 @@ class Clearing {
     seq_ = seq;
     time_ = time;
     session_ = trading_session_of(time);
+    ledger_.clear_new_entries();
   }
 
   // --- accounts (control plane) ---------------------------------------------------------

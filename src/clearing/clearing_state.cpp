@@ -1,38 +1,10 @@
 // Clearing's part of the engine snapshot: everything that decides its future behaviour and
-// its queries, in a canonical order (slots in creation order, log entries oldest first), so
+// its queries, in a canonical order (slots in creation order; the history index as each account's newest entry), so
 // equal states give equal bytes. Layout in docs/engine.md.
 #include "clearing/clearing.hpp"
 
 namespace strike::clearing {
 namespace {
-
-void write_entry(ByteWriter& w, const LedgerEntry& e) {
-  w.write_u64(e.ref.seq.raw());
-  w.write_i64(e.ref.time.ns());
-  w.write_u32(e.ref.instrument.raw());
-  w.write_u64(e.ref.trade_id);
-  w.write_u16(e.currency.raw());
-  w.write_u8(static_cast<std::uint8_t>(e.reason));
-  w.write_i64(e.amount);
-  w.write_i64(e.fee);
-  w.write_i64(e.balance_after);
-  w.write_u64(e.entry_no);
-}
-
-LedgerEntry read_entry(ByteReader& r) {
-  LedgerEntry e;
-  e.ref.seq = SeqNo{r.read_u64()};
-  e.ref.time = Timestamp::from_ns(r.read_i64());
-  e.ref.instrument = InstrumentId{r.read_u32()};
-  e.ref.trade_id = r.read_u64();
-  e.currency = CurrencyId{r.read_u16()};
-  e.reason = r.read_enum<EntryReason>(EntryReason::rounding);
-  e.amount = r.read_i64();
-  e.fee = r.read_i64();
-  e.balance_after = r.read_i64();
-  e.entry_no = r.read_u64();
-  return e;
-}
 
 void write_values(ByteWriter& w, const std::vector<std::int64_t>& v) {
   w.write_u32(static_cast<std::uint32_t>(v.size()));
@@ -58,17 +30,14 @@ void Ledger::save(ByteWriter& w) const {
   write_values(w, withdrawals_);
   w.write_u64(entries_);
   w.write_u64(digest_);
-  for (std::size_t u = 1; u <= users_; ++u) {
-    const std::vector<LedgerEntry> recent = recent_entries(AccountId{u});
-    w.write_u32(static_cast<std::uint32_t>(recent.size()));
-    for (const LedgerEntry& e : recent) write_entry(w, e);
-  }
+  w.write_u64(history_size_);
+  for (std::uint64_t h : heads_) w.write_u64(h);
 }
 
 Status<Error> Ledger::load(ByteReader& r) {
   const std::uint64_t users = r.read_u64();
   if (!r.ok() || users > r.remaining()) return fail(Errc::snapshot_corrupt, "ledger: account count");
-  Ledger fresh(currencies_, pool_currency_, log_capacity_);
+  Ledger fresh(currencies_, pool_currency_);
   for (std::uint64_t u = 1; u <= users; ++u) fresh.add_user(AccountId{u});
   bool ok = read_values(r, fresh.user_balances_, users * currencies_);
   for (auto& v : fresh.venue_) ok = ok && read_values(r, v, currencies_);
@@ -77,14 +46,10 @@ Status<Error> Ledger::load(ByteReader& r) {
   if (!ok) return fail(Errc::snapshot_corrupt, "ledger: balances");
   fresh.entries_ = r.read_u64();
   fresh.digest_ = r.read_u64();
-  for (std::uint64_t u = 1; u <= users && r.ok(); ++u) {
-    const std::uint32_t n = r.read_u32();
-    if (n > log_capacity_) return fail(Errc::snapshot_corrupt, "ledger: log longer than its capacity");
-    for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
-      const LedgerEntry e = read_entry(r);
-      if (e.currency.raw() >= currencies_) return fail(Errc::snapshot_corrupt, "ledger: entry currency");
-      fresh.log(AccountId{u}, e);
-    }
+  fresh.history_size_ = r.read_u64();
+  for (std::uint64_t& h : fresh.heads_) {
+    h = r.read_u64();
+    if (h > fresh.history_size_) return fail(Errc::snapshot_corrupt, "ledger: history head beyond its size");
   }
   if (!r.ok()) return fail(Errc::snapshot_corrupt, std::string("ledger: ") + std::string(name(r.error())));
   *this = std::move(fresh);

@@ -1,6 +1,7 @@
 #include "clearing/ledger.hpp"
 
 #include <bit>
+#include <span>
 
 #include "core/assert.hpp"
 
@@ -45,8 +46,8 @@ bool CurrencyTotals::conserved() const noexcept {
   return held == int128{deposits} - withdrawals && held + external == 0;
 }
 
-Ledger::Ledger(std::size_t currencies, std::vector<CurrencyId> pool_currency, std::size_t log_capacity)
-    : currencies_(currencies), pool_currency_(std::move(pool_currency)), log_capacity_(log_capacity == 0 ? 0 : std::bit_ceil(log_capacity)) {
+Ledger::Ledger(std::size_t currencies, std::vector<CurrencyId> pool_currency)
+    : currencies_(currencies), pool_currency_(std::move(pool_currency)) {
   for (auto& v : venue_) v.assign(currencies_, 0);
   pools_.assign(pool_currency_.size(), 0);
   deposits_.assign(currencies_, 0);
@@ -57,7 +58,7 @@ void Ledger::add_user(AccountId id) {
   STRIKE_ASSERT(id.raw() == users_ + 1, "user accounts are dense: expected {}, got {}", users_ + 1, id.raw());
   ++users_;
   user_balances_.resize(users_ * currencies_, 0);
-  logs_.emplace_back();
+  heads_.push_back(0);
 }
 
 std::int64_t& Ledger::slot(LedgerAccount account, CurrencyId currency) noexcept {
@@ -100,29 +101,14 @@ void Ledger::post(CurrencyId currency, std::span<const Leg> legs, EntryReason re
     STRIKE_ASSERT(!__builtin_add_overflow(balance, leg.amount, &balance), "ledger overflow posting {}", leg.amount);
     h = mix(h, leg.account.raw() ^ std::rotl(static_cast<std::uint64_t>(leg.amount), 23));
     if (leg.account == external) (leg.amount < 0 ? deposits_ : withdrawals_)[currency.raw()] += leg.amount < 0 ? -leg.amount : leg.amount;
-    if (leg.account.is_user())
-      log(leg.account.user_id(), LedgerEntry{ref, currency, reason, leg.amount, leg.fee, balance, entries_});
+    if (leg.account.is_user()) {
+      std::uint64_t& head = heads_[leg.account.user_id().raw() - 1];
+      new_entries_.push_back(LedgerEntry{ref, leg.account.user_id(), currency, reason, leg.amount, leg.fee, balance,
+                                         entries_, history_size_, head});
+      head = ++history_size_;
+    }
   }
   digest_ = h;
-}
-
-void Ledger::log(AccountId id, const LedgerEntry& e) noexcept {
-  if (log_capacity_ == 0) return;
-  Ring& r = logs_[id.raw() - 1];
-  if (r.entries.empty()) r.entries.resize(log_capacity_);  // once per account
-  r.entries[r.next] = e;
-  r.next = (r.next + 1) & (log_capacity_ - 1);
-  if (r.size < log_capacity_) ++r.size;
-}
-
-std::vector<LedgerEntry> Ledger::recent_entries(AccountId id) const {
-  std::vector<LedgerEntry> out;
-  if (!has_user(id)) return out;
-  const Ring& r = logs_[id.raw() - 1];
-  out.reserve(r.size);
-  const std::size_t first = (r.next + log_capacity_ - r.size) & (log_capacity_ - 1);
-  for (std::size_t i = 0; i < r.size; ++i) out.push_back(r.entries[(first + i) & (log_capacity_ - 1)]);
-  return out;
 }
 
 std::vector<CurrencyTotals> Ledger::totals() const {

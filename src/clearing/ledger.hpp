@@ -9,8 +9,14 @@
 // - A clearing pool holds the sum of the bases of the open futures positions of its instrument
 //   (Clearing::validate checks it): realized PnL is paid out of the pool the moment a position
 //   is reduced, and the pool is collected from the losers as they close.
-// Costs: a posting is an array update and a 64-bit digest step per leg, and a ring write per user leg;
-// no allocation once an account's ring exists. The digest chains every posting ever made, so
+// - The account history is an index, not a copy: every user leg becomes a LedgerEntry numbered
+//   from 0 in posting order (its `index`), linked to the same account's previous entry
+//   (`prev`). The ledger keeps only each account's newest index (8 bytes per account) and hands
+//   the entries of the current command to its caller (new_entries()), which stores them outside
+//   the engine (history/history_store.hpp). The numbering is deterministic, so the index is part
+//   of the state and the stored entries are a pure function of the journal.
+// Costs: a posting is an array update and a 64-bit digest step per leg, and one entry appended
+// to a vector reused across commands per user leg. The digest chains every posting ever made, so
 // the state hash covers the ledger's history without keeping it (the journal keeps it).
 #pragma once
 
@@ -73,6 +79,7 @@ struct EntryRef {
   Timestamp time{};
   InstrumentId instrument{};
   std::uint64_t trade_id = 0;
+  bool operator==(const EntryRef&) const noexcept = default;
 };
 
 // One leg of a posting: what one ledger account gains (> 0) or loses (< 0). `fee` is the part
@@ -87,12 +94,16 @@ struct Leg {
 // a fill is one `trade` entry whose change is premium + realized PnL - fee).
 struct LedgerEntry {
   EntryRef ref;
+  AccountId account{};
   CurrencyId currency{};
   EntryReason reason = EntryReason::deposit;
   std::int64_t amount = 0;         // the change of the balance
   std::int64_t fee = 0;            // the fee part of the change (<= 0 when charged)
   std::int64_t balance_after = 0;
   std::uint64_t entry_no = 0;      // which posting of the ledger, from 1
+  std::uint64_t index = 0;         // which entry of the history, from 0
+  std::uint64_t prev = 0;          // the account's previous entry: its index + 1 (0: none)
+  bool operator==(const LedgerEntry&) const noexcept = default;
 };
 
 struct CurrencyTotals {
@@ -113,9 +124,8 @@ struct CurrencyTotals {
 class Ledger {
  public:
   // currencies: how many the venue has (ids 0..n-1); pool_currency[i]: the settlement currency
-  // of instrument i; log_capacity: the most recent entries kept per user account (rounded up to a
-  // power of two; 0 keeps none).
-  Ledger(std::size_t currencies, std::vector<CurrencyId> pool_currency, std::size_t log_capacity = 128);
+  // of instrument i.
+  Ledger(std::size_t currencies, std::vector<CurrencyId> pool_currency);
 
   // Makes room for a user account (ids are dense from 1). Allocates; control plane.
   void add_user(AccountId id);
@@ -134,8 +144,12 @@ class Ledger {
     post(currency, legs, reason, ref);
   }
 
-  // The newest entries of a user account, oldest first (at most log_capacity).
-  std::vector<LedgerEntry> recent_entries(AccountId id) const;
+  // The history index: the account's newest entry (index + 1; 0: none), how many entries there
+  // are, and those the postings since clear_new_entries() added, in order.
+  std::uint64_t head(AccountId id) const noexcept { return has_user(id) ? heads_[id.raw() - 1] : 0; }
+  std::uint64_t history_size() const noexcept { return history_size_; }
+  std::span<const LedgerEntry> new_entries() const noexcept { return new_entries_; }
+  void clear_new_entries() noexcept { new_entries_.clear(); }
   std::uint64_t entry_count() const noexcept { return entries_; }  // postings so far
   // Chains every posting: a digest of the whole history.
   std::uint64_t digest() const noexcept { return digest_; }
@@ -150,22 +164,17 @@ class Ledger {
 
  private:
   std::int64_t& slot(LedgerAccount account, CurrencyId currency) noexcept;
-  void log(AccountId id, const LedgerEntry& e) noexcept;
 
   std::size_t currencies_;
   std::vector<CurrencyId> pool_currency_;
-  std::size_t log_capacity_;
   std::size_t users_ = 0;
   std::vector<std::int64_t> user_balances_;          // [(id - 1) * currencies_ + currency]
   std::array<std::vector<std::int64_t>, 4> venue_;   // external, fees, insurance, rounding: [currency]
   std::vector<std::int64_t> pools_;                  // [instrument], in pool_currency_[instrument]
   std::vector<std::int64_t> deposits_, withdrawals_;  // [currency]
-  struct Ring {
-    std::vector<LedgerEntry> entries;  // capacity log_capacity_, allocated on first use
-    std::size_t next = 0;
-    std::size_t size = 0;
-  };
-  std::vector<Ring> logs_;  // [id - 1]
+  std::vector<std::uint64_t> heads_;  // [id - 1]: newest history entry, index + 1 (0: none)
+  std::uint64_t history_size_ = 0;
+  std::vector<LedgerEntry> new_entries_;  // of the current command; not state
   std::uint64_t entries_ = 0;
   std::uint64_t digest_ = 0x6a09e667f3bcc908ULL;
 };

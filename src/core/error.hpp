@@ -120,7 +120,8 @@ namespace strike {
   X(rpc_unknown_method, 902, "no such method") \
   X(rpc_missing_param, 903, "a required parameter is missing") \
   X(rpc_bad_param, 904, "a parameter has the wrong type or an unknown value") \
-  X(rpc_too_many_params, 905, "more parameters than any method takes")
+  X(rpc_too_many_params, 905, "more parameters than any method takes") \
+  X(history_unavailable, 906, "the account history is not available here")
 
 #define STRIKE_ERROR_CODES(X) \
   X(ok, 0, "ok") \

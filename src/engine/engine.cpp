@@ -119,6 +119,7 @@ const Outcome& Engine::apply(const Command& command) noexcept {
   subject_dirty_ = false;
   pending_new_ = nullptr;
   outcome_.events = events_;
+  outcome_.ledger_entries = clearing_.ledger().new_entries();
   return outcome_;
 }
 

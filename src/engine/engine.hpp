@@ -60,6 +60,8 @@ struct Outcome {
   AccountId account{};       // create_account: the new account
   std::uint32_t count = 0; // cancel_all: how many orders were cancelled
   std::span<const Event> events;
+  // The account-history entries the command's postings added (clearing/ledger.hpp), in order.
+  std::span<const clearing::LedgerEntry> ledger_entries;
 };
 
 class Engine {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "engine/engine.hpp"
+#include "history/history_store.hpp"
 #include "rpc/request.hpp"
 
 namespace strike::rpc {
@@ -53,7 +54,9 @@ WireError wire_error(Errc reason) noexcept;
 
 // Appends one response line (with its newline) to `out`.
 void encode_result(const Request& request, const engine::Outcome& outcome, const engine::Engine& engine, std::string& out);
-void encode_query(const Request& request, const engine::Engine& engine, std::string& out);
+// `history` serves get_transaction_log (nullptr: that query answers history_unavailable).
+void encode_query(const Request& request, const engine::Engine& engine, const history::HistoryStore* history,
+                  std::string& out);
 void encode_error(const DecodeError& error, std::string& out);
 // A query the sequencer answers itself (state hash, snapshot): `result` is raw JSON.
 void encode_raw_result(const RequestId& id, std::string_view result, std::string& out);

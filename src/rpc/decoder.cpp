@@ -338,7 +338,9 @@ std::variant<CommandBody, Query> body_of(Method m, Reader& r, Timestamp& at, con
     case Method::get_transaction_log: {
       const AccountId account = r.account();
       const CurrencyId currency = r.currency();
-      return GetTransactionLog{account, currency, static_cast<std::uint32_t>(r.integer("count", 20, 1, 1'000))};
+      const auto count = static_cast<std::uint32_t>(r.integer("count", 20, 1, 1'000));
+      const auto continuation = static_cast<std::uint64_t>(r.integer("continuation", 0, 0, INT64_MAX));
+      return GetTransactionLog{account, currency, count, continuation};
     }
     case Method::submit_transfer_to_subaccount: {
       const AccountId from = r.account();

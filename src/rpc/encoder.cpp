@@ -338,7 +338,45 @@ void encode_result(const Request& request, const engine::Outcome& o, const engin
   end(out);
 }
 
-void encode_query(const Request& request, const engine::Engine& engine, std::string& out) {
+// An account's transaction log, newest first: a walk back through its history entries (each
+// names the account's previous one), reading at most kScan entries per call; `continuation`
+// says where the next call goes on.
+void put_transaction_log(std::string& out, const RequestId& id, const engine::Engine& engine,
+                         const history::HistoryStore& history, const GetTransactionLog& x) {
+  constexpr std::uint32_t kScan = 10'000;
+  const auto& r = engine.instruments();
+  std::string logs;
+  std::uint64_t at = x.continuation != 0 ? x.continuation : engine.clearing().ledger().head(x.account);
+  std::uint32_t n = 0, scanned = 0;
+  while (at != 0 && n < x.count && scanned < kScan) {
+    auto read = history.entry(at - 1);
+    if (!read) return put_error(out, id, read.error().code, "history");
+    if (!read.value()) break;  // no longer kept (a venue without a history file)
+    const clearing::LedgerEntry& e = *read.value();
+    if (e.account != x.account) return put_error(out, id, Errc::journal_corrupt, "history");
+    ++scanned;
+    at = e.prev;
+    if (e.currency != x.currency) continue;
+    if (n++ > 0) logs += ',';
+    put(logs, "{{\"id\":{},\"timestamp\":{},\"type\":\"{}\",\"currency\":\"{}\",\"change\":{},\"commission\":{},\"balance\":{}",
+        e.entry_no, e.ref.time.ms(), clearing::to_string(e.reason), r.currencies().get(e.currency).code,
+        money_text(r, e.currency, e.amount), money_text(r, e.currency, -e.fee), money_text(r, e.currency, e.balance_after));
+    if (e.reason == clearing::EntryReason::trade || e.reason == clearing::EntryReason::settlement ||
+        e.reason == clearing::EntryReason::funding)
+      put(logs, ",\"instrument_name\":\"{}\"", r.get(e.ref.instrument).name);
+    if (e.ref.trade_id != 0) put(logs, ",\"trade_id\":\"{}\"", e.ref.trade_id);
+    logs += '}';
+  }
+  begin(out, id);
+  out += "{\"logs\":[";
+  out += logs;
+  if (at != 0) put(out, "],\"continuation\":{}}}", at);
+  else out += "],\"continuation\":null}";
+  end(out);
+}
+
+void encode_query(const Request& request, const engine::Engine& engine, const history::HistoryStore* history,
+                  std::string& out) {
   const Query& q = std::get<Query>(request.body);
   // Queries of one account's data name an existing account.
   const auto unknown_account = [&](AccountId a) {
@@ -354,6 +392,10 @@ void encode_query(const Request& request, const engine::Engine& engine, std::str
         }
         if constexpr (std::is_same_v<T, GetOrderState>) {
           if (engine.order(x.account, x.order) == nullptr) return put_error(out, request.id, Errc::book_unknown_order, "order_id");
+        }
+        if constexpr (std::is_same_v<T, GetTransactionLog>) {
+          if (history == nullptr) return put_error(out, request.id, Errc::history_unavailable, {});
+          return put_transaction_log(out, request.id, engine, *history, x);
         }
         begin(out, request.id);
         if constexpr (std::is_same_v<T, GetOrderBook>) {
@@ -389,28 +431,6 @@ void encode_query(const Request& request, const engine::Engine& engine, std::str
               money_text(r, x.currency, s.futures_pnl), money_text(r, x.currency, s.options_value),
               money_text(r, x.currency, s.realized_pnl), money_text(r, x.currency, s.session_realized_pnl),
               money_text(r, x.currency, s.fees), x.account.raw());
-        } else if constexpr (std::is_same_v<T, GetTransactionLog>) {
-          const auto& r = engine.instruments();
-          const std::vector<clearing::LedgerEntry> entries = engine.clearing().ledger().recent_entries(x.account);
-          out += "{\"logs\":[";
-          bool first = true;
-          std::uint32_t n = 0;
-          for (auto it = entries.rbegin(); it != entries.rend() && n < x.count; ++it) {  // newest first, as Deribit
-            if (it->currency != x.currency) continue;
-            ++n;
-            if (!first) out += ',';
-            first = false;
-            put(out, "{{\"id\":{},\"timestamp\":{},\"type\":\"{}\",\"currency\":\"{}\",\"change\":{},\"commission\":{},\"balance\":{}",
-                it->entry_no, it->ref.time.ms(), clearing::to_string(it->reason), r.currencies().get(it->currency).code,
-                money_text(r, it->currency, it->amount), money_text(r, it->currency, -it->fee),
-                money_text(r, it->currency, it->balance_after));
-            if (it->reason == clearing::EntryReason::trade || it->reason == clearing::EntryReason::settlement ||
-                it->reason == clearing::EntryReason::funding)
-              put(out, ",\"instrument_name\":\"{}\"", r.get(it->ref.instrument).name);
-            if (it->ref.trade_id != 0) put(out, ",\"trade_id\":\"{}\"", it->ref.trade_id);
-            out += '}';
-          }
-          out += "],\"continuation\":null}";
         } else if constexpr (std::is_same_v<T, GetInstruments>) {
           out += '[';
           bool first = true;

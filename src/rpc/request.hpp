@@ -60,6 +60,7 @@ struct GetTransactionLog {
   AccountId account{};
   CurrencyId currency{};
   std::uint32_t count = 20;
+  std::uint64_t continuation = 0;  // from a previous answer: where to go on (0: the newest)
 };
 struct GetInstruments {
   bool any_currency = true;

@@ -12,12 +12,14 @@ struct Snapshotter::Runner {
 };
 
 Snapshotter::Snapshotter(std::filesystem::path data_dir, std::unique_ptr<engine::Engine> follower,
-                         journal::ChainPoint anchor, const journal::JournalWriter& journal, SnapshotterOptions options)
+                         journal::ChainPoint anchor, const journal::JournalWriter& journal,
+                         const history::HistoryStore& history, SnapshotterOptions options)
     : store_(data_dir, options.sync),
       data_dir_(std::move(data_dir)),
       follower_(std::move(follower)),
       anchor_(anchor),
       journal_(journal),
+      history_(history),
       options_(options) {}
 
 Snapshotter::~Snapshotter() {
@@ -47,21 +49,25 @@ std::optional<SeqNo> Snapshotter::next_due() const noexcept {
 
 int Snapshotter::do_work() {
   if (failed_) return 0;
-  const std::optional<SeqNo> due = next_due();
-  if (!due || journal_.durable_sequence() < *due) return 0;
-  return snapshot_at(*due) ? 1 : 0;
+  if (!at_due_) {
+    const std::optional<SeqNo> due = next_due();
+    if (!due || journal_.durable_sequence() < *due || !follow_to(*due)) return 0;
+    at_due_ = true;
+  }
+  if (history_.durable() < follower_->clearing().ledger().history_size()) return 0;
+  write();
+  at_due_ = false;
+  return 1;
 }
 
 void Snapshotter::finish() {
   if (runner_) runner_->agent.stop();
   runner_.reset();
-  while (!failed_) {
-    const std::optional<SeqNo> due = next_due();
-    if (!due || journal_.durable_sequence() < *due || !snapshot_at(*due)) break;
+  while (!failed_ && do_work() > 0) {
   }
 }
 
-bool Snapshotter::snapshot_at(SeqNo target) {
+bool Snapshotter::follow_to(SeqNo target) {
   const auto stop = [this](Error e) {
     if (!error_) error_ = std::move(e);
     failed_ = true;
@@ -80,20 +86,23 @@ bool Snapshotter::snapshot_at(SeqNo target) {
     if (st == journal::ReadStatus::error) return stop(reader->error());
     if (auto applied = apply_record(*follower_, r); !applied) return stop(applied.error());
   }
-  const journal::ChainPoint anchor = reader->batch_start();
-  anchor_ = anchor;
+  anchor_ = reader->batch_start();
+  return true;
+}
+
+void Snapshotter::write() {
+  const SeqNo at = follower_->last_seq();
   buffer_.clear();
   follower_->save(buffer_);
   // A failed write is reported and skipped: the next due snapshot tries again, and the journal
   // alone still recovers everything.
-  if (auto w = store_.write(target, anchor, buffer_); !w) {
+  if (auto w = store_.write(at, anchor_, buffer_); !w) {
     if (!error_) error_ = w.error();
-    return true;
+    return;
   }
-  written_.push_back(target);
-  last_written_.store(target.raw(), std::memory_order_release);
+  written_.push_back(at);
+  last_written_.store(at.raw(), std::memory_order_release);
   if (auto pruned = store_.prune(options_.keep); !pruned && !error_) error_ = pruned.error();
-  return true;
 }
 
 }  // namespace strike::venue

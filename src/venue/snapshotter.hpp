@@ -30,6 +30,7 @@
 
 #include "core/agent_runner.hpp"
 #include "engine/engine.hpp"
+#include "history/history_store.hpp"
 #include "journal/journal_writer.hpp"
 #include "journal/snapshot_store.hpp"
 
@@ -46,8 +47,10 @@ class Snapshotter {
  public:
   // `follower` is in the state after `anchor`-bounded recovery: its last_seq() is the snapshot
   // (or 0) recovery started from, and `anchor` a batch boundary at or before it.
+  // A snapshot is written only once `history` holds the entries up to it (so recovery from it
+  // never finds the history file behind).
   Snapshotter(std::filesystem::path data_dir, std::unique_ptr<engine::Engine> follower, journal::ChainPoint anchor,
-              const journal::JournalWriter& journal, SnapshotterOptions options);
+              const journal::JournalWriter& journal, const history::HistoryStore& history, SnapshotterOptions options);
   ~Snapshotter();
   Snapshotter(const Snapshotter&) = delete;
   Snapshotter& operator=(const Snapshotter&) = delete;
@@ -72,16 +75,19 @@ class Snapshotter {
  private:
   // The next sequence a snapshot is due at, after the follower's position.
   std::optional<SeqNo> next_due() const noexcept;
-  // Applies durable records up to `target` and writes the snapshot there. False when the
-  // journal does not reach it yet.
-  bool snapshot_at(SeqNo target);
+  // Applies durable records up to `target`. False when the journal does not reach it yet.
+  bool follow_to(SeqNo target);
+  // Writes the follower's state as a snapshot.
+  void write();
 
   journal::SnapshotStore store_;
   std::filesystem::path data_dir_;
   std::unique_ptr<engine::Engine> follower_;
   journal::ChainPoint anchor_;  // a batch boundary at or before follower_->last_seq()
   const journal::JournalWriter& journal_;
+  const history::HistoryStore& history_;
   SnapshotterOptions options_;
+  bool at_due_ = false;  // the follower is at a due snapshot, waiting for the history to hold it
   std::atomic<std::uint64_t> requested_{0};
   std::atomic<std::uint64_t> last_written_{0};
   std::vector<SeqNo> written_;

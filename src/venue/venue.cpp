@@ -7,7 +7,7 @@
 
 namespace strike::venue {
 
-Status<Error> apply_record(engine::Engine& engine, const journal::RecordView& r) {
+Result<const engine::Outcome*> apply_record(engine::Engine& engine, const journal::RecordView& r) {
   // The journal's CRCs and chain passed; what is left to check is that the bytes are a command
   // the engine accepts as its next input.
   if (r.seq.raw() != engine.last_seq().raw() + 1 || r.time < engine.now())
@@ -19,14 +19,34 @@ Status<Error> apply_record(engine::Engine& engine, const journal::RecordView& r)
   const auto* configure = std::get_if<engine::Configure>(&command->body);
   if (r.seq.raw() == 1 && configure == nullptr)
     return fail(Errc::journal_corrupt, "record 1 is not the venue's configuration (a journal of an older strike?)");
-  if (engine.apply(command.value()).status == Errc::config_mismatch)
+  const engine::Outcome& outcome = engine.apply(command.value());
+  if (outcome.status == Errc::config_mismatch)
     return fail(Errc::config_mismatch, fmt::format("the journal was written with configuration {}; this venue runs {}",
                                                    to_hex(configure->digest), to_hex(engine.config_digest())));
+  return &outcome;
+}
+
+namespace {
+
+// Brings the history file along with a replayed command's entries: appends those it lacks; the
+// newest one it has is compared with the replay, and the file is cut there if they differ.
+Status<Error> sync_history(history::HistoryStore& h, std::span<const clearing::LedgerEntry> entries) {
+  for (const clearing::LedgerEntry& e : entries) {
+    if (e.index + 1 == h.size()) {
+      auto stored = h.entry(e.index);
+      if (stored && stored.value() && *stored.value() == e) continue;
+      if (auto t = h.truncate(e.index); !t) return t;
+    }
+    if (e.index >= h.size()) h.append({&e, 1});
+  }
   return {};
 }
 
+}  // namespace
+
 Result<std::unique_ptr<engine::Engine>> replay(const InstrumentRegistry& instruments, const engine::EngineConfig& config,
-                                               journal::Recovery& recovery, SeqNo until, RecoveryReport& report) {
+                                               journal::Recovery& recovery, SeqNo until, RecoveryReport& report,
+                                               history::HistoryStore* history) {
   std::unique_ptr<engine::Engine> engine;
   if (const auto& snapshot = recovery.snapshot()) {
     auto loaded = engine::Engine::load(instruments, config, snapshot->state);
@@ -42,6 +62,10 @@ Result<std::unique_ptr<engine::Engine>> replay(const InstrumentRegistry& instrum
     engine = std::make_unique<engine::Engine>(instruments, config);
   }
   report.messages = recovery.messages();
+  if (history != nullptr && history->size() < engine->clearing().ledger().history_size()) {
+    report.history_gap = true;
+    history = nullptr;
+  }
   journal::RecordView r;
   journal::ReadStatus status;
   bool stopped = false;  // at `until`, before the journal's end
@@ -50,12 +74,17 @@ Result<std::unique_ptr<engine::Engine>> replay(const InstrumentRegistry& instrum
       stopped = true;
       break;
     }
-    if (auto applied = apply_record(*engine, r); !applied) return fail(applied.error());
+    auto applied = apply_record(*engine, r);
+    if (!applied) return fail(applied.error());
+    if (history != nullptr)
+      if (auto s = sync_history(*history, applied.value()->ledger_entries); !s) return fail(s.error());
     ++report.replayed;
   }
   if (status == journal::ReadStatus::error) return fail(recovery.journal().error());
   if (!stopped)
     if (const auto& torn = recovery.journal().end().torn) report.messages.push_back(journal::describe(*torn));
+  if (history != nullptr && history->size() > engine->clearing().ledger().history_size())
+    if (auto t = history->truncate(engine->clearing().ledger().history_size()); !t) return fail(t.error());
   report.last_seq = engine->last_seq();
   return engine;
 }
@@ -67,8 +96,26 @@ Result<std::unique_ptr<Venue>> Venue::open(const InstrumentRegistry& instruments
   auto recovery = journal::Recovery::open(options.data_dir);
   if (!recovery) return fail(std::move(recovery).error());
   std::unique_ptr<Venue> v(new Venue());
-  auto engine = replay(instruments, options.engine, recovery.value(), SeqNo{UINT64_MAX}, v->report_);
+  history::HistoryOptions ho;
+  ho.in_memory = options.durability == journal::Durability::none;
+  ho.sync = options.durability == journal::Durability::fsync;
+  ho.idle = options.flusher_idle;
+  auto history = history::HistoryStore::open(options.data_dir, ho);
+  if (!history) return fail(std::move(history).error());
+  v->history_ = std::move(history).value();
+  auto engine = replay(instruments, options.engine, recovery.value(), SeqNo{UINT64_MAX}, v->report_, v->history_.get());
   if (!engine) return fail(std::move(engine).error());
+  if (v->report_.history_gap) {
+    // The history file lost entries the snapshot cannot give back: rebuild it from the whole journal.
+    auto full = journal::Recovery::open(options.data_dir, journal::RecoveryOptions{.use_snapshots = false});
+    if (!full) return fail(std::move(full).error());
+    RecoveryReport rebuilt;
+    engine = replay(instruments, options.engine, full.value(), SeqNo{UINT64_MAX}, rebuilt, v->history_.get());
+    if (!engine) return fail(std::move(engine).error());
+    v->report_.replayed = rebuilt.replayed;
+    v->report_.messages.push_back(fmt::format("the account history lacked entries before the snapshot: rebuilt from "
+                                              "the whole journal ({} records)", rebuilt.replayed));
+  }
   v->engine_ = std::move(engine).value();
   journal::WriterOptions w;
   w.durability = options.durability;
@@ -106,7 +153,8 @@ Result<std::unique_ptr<Venue>> Venue::open(const InstrumentRegistry& instruments
     so.every = options.snapshot_every;
     so.keep = options.snapshots_kept;
     so.sync = options.durability == journal::Durability::fsync;
-    v->snapshotter_ = std::make_unique<Snapshotter>(options.data_dir, std::move(follower), anchor, *v->writer_, so);
+    v->snapshotter_ =
+        std::make_unique<Snapshotter>(options.data_dir, std::move(follower), anchor, *v->writer_, *v->history_, so);
     v->snapshotter_->start();
   }
   v->report_.state_hash = v->engine_->state_hash();
@@ -128,6 +176,7 @@ SubmitStatus Venue::submit(const engine::CommandBody& body, Timestamp time, cons
   if (a.status == journal::AppendStatus::back_pressured) return SubmitStatus::back_pressured;
   if (!a.ok()) return SubmitStatus::failed;
   outcome = &engine_->apply(engine::Command{a.seq, time, body});
+  history_->append(outcome->ledger_entries);
   return SubmitStatus::ok;
 }
 
@@ -138,6 +187,8 @@ void Venue::request_snapshot() noexcept {
 Status<Error> Venue::close() {
   if (!writer_) return {};
   auto closed = writer_->close();
+  auto history_closed = history_->close();
+  if (closed && !history_closed) closed = fail(history_closed.error());
   if (snapshotter_) snapshotter_->finish();
   writer_.reset();
   return closed;

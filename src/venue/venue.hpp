@@ -4,8 +4,9 @@
 // journal, apply it. Results may leave only once durable_sequence() covers them (the caller
 // holds them until then: see release_queue.hpp).
 //
-// Owns the engine, the journal writer (whose flusher thread does the group commits) and the
-// snapshotter (whose thread writes snapshots from a follower engine). Every method but
+// Owns the engine, the journal writer (whose flusher thread does the group commits), the account
+// history (whose thread writes it) and the snapshotter (whose thread writes snapshots from a
+// follower engine). Every method but
 // durable_sequence() belongs to the engine thread.
 // Costs per command: encoding (~50 bytes), one append into the writer's ring (a memcpy), the
 // engine's apply; fsyncs happen on the flusher thread, never here.
@@ -19,6 +20,7 @@
 
 #include "core/idle_strategy.hpp"
 #include "engine/engine.hpp"
+#include "history/history_store.hpp"
 #include "journal/recovery.hpp"
 #include "journal/snapshot_store.hpp"
 #include "venue/snapshotter.hpp"
@@ -50,19 +52,25 @@ struct RecoveryReport {
   SeqNo last_seq{0};
   std::vector<std::string> messages;     // skipped snapshots, the torn tail
   Hash256 state_hash{};
+  // The history file lacked entries from before the snapshot: they were not replayed into it.
+  bool history_gap = false;
 };
 
-// Applies one journal record to an engine as its next command. Errors: journal_corrupt for a
+// Applies one journal record to an engine as its next command, returning what it did. Errors: journal_corrupt for a
 // record that does not decode or does not follow the engine's sequence and time, or a first
 // record that is not the venue's configuration; config_mismatch when the journal was written
 // with another configuration than the engine's.
-Status<Error> apply_record(engine::Engine& engine, const journal::RecordView& record);
+Result<const engine::Outcome*> apply_record(engine::Engine& engine, const journal::RecordView& record);
 
 // Replays a journal into a fresh engine: the snapshot (if any), then every record up to
-// `until`. Errors: the journal's corruption (file, offset, sequence), snapshot_corrupt, or
-// journal_corrupt for a record that does not decode or goes back in time.
+// `until`. With `history`, the account-history file is brought to the replayed state: entries it
+// lacks are appended, entries beyond the journal's end (or differing from the replay) are cut;
+// when it lacks entries from before the snapshot, report.history_gap is set and it is left alone.
+// Errors: the journal's corruption (file, offset, sequence), snapshot_corrupt, or journal_corrupt
+// for a record that does not decode or goes back in time.
 Result<std::unique_ptr<engine::Engine>> replay(const InstrumentRegistry& instruments, const engine::EngineConfig& config,
-                                               journal::Recovery& recovery, SeqNo until, RecoveryReport& report);
+                                               journal::Recovery& recovery, SeqNo until, RecoveryReport& report,
+                                               history::HistoryStore* history = nullptr);
 
 enum class SubmitStatus : std::uint8_t { ok, back_pressured, failed };
 
@@ -96,6 +104,8 @@ class Venue {
   const engine::Engine& engine() const noexcept { return *engine_; }
   const RecoveryReport& recovery() const noexcept { return report_; }
   const journal::JournalWriter& journal() const noexcept { return *writer_; }
+  // The account history (engine thread for reads).
+  const history::HistoryStore& history() const noexcept { return *history_; }
   // The snapshot writer (nullptr with Durability::none); its written() and error() are final
   // after close().
   const Snapshotter* snapshots() const noexcept { return snapshotter_.get(); }
@@ -105,6 +115,7 @@ class Venue {
 
   VenueOptions options_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<history::HistoryStore> history_;
   std::unique_ptr<journal::JournalWriter> writer_;
   std::unique_ptr<Snapshotter> snapshotter_;
   RecoveryReport report_;

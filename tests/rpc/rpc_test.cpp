@@ -14,6 +14,7 @@ class Rpc : public ::testing::Test {
     registry_ = load_default_instruments().value();
     engine_ = std::make_unique<engine::Engine>(registry_);
     decoder_ = std::make_unique<Decoder>(registry_);
+    history_ = history::HistoryStore::open({}, history::HistoryOptions{.in_memory = true}).value();
   }
   // Decodes and applies one line like `strike exec` does; returns the response line.
   std::string call(std::string_view line) {
@@ -28,9 +29,10 @@ class Rpc : public ::testing::Test {
       t_ += 1'000'000;
       if (req.at.ns() > t_) t_ = req.at.ns();
       const engine::Outcome& o = engine_->apply(engine::Command{SeqNo{engine_->last_seq().raw() + 1}, Timestamp::from_ns(t_), *body});
+      history_->append(o.ledger_entries);
       encode_result(req, o, *engine_, out);
     } else {
-      encode_query(req, *engine_, out);
+      encode_query(req, *engine_, history_.get(), out);
     }
     return out;
   }
@@ -38,6 +40,7 @@ class Rpc : public ::testing::Test {
   InstrumentRegistry registry_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<Decoder> decoder_;
+  std::unique_ptr<history::HistoryStore> history_;
   Session session_;
   std::int64_t t_ = 1'796'083'200'000'000'000;  // 2026-12-01T00:00Z
 };
