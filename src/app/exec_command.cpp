@@ -8,9 +8,12 @@
 //
 // plus the journal's flusher thread doing the group commits. Responses keep request order;
 // none is printed before the journal has its command (in `fsync` mode: on disk).
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <iostream>
+#include <cstring>
 #include <thread>
 
 #include <fmt/core.h>
@@ -108,16 +111,89 @@ class ExecHandler {
   std::uint64_t commands_ = 0;
 };
 
+// stdin in large read(2) blocks, split on '\n' in place: getline on a synchronised std::cin
+// costs a locked getc per byte, which was most of `strike exec`'s time. A line may span blocks
+// and the last one may lack its newline. A line longer than kMaxLine is reported once and
+// skipped up to its newline, so one oversize line costs no more than kMaxLine of memory.
+class LineReader {
+ public:
+  static constexpr std::size_t kBlock = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxLine = std::size_t{1} << 20;  // 1 MiB: far beyond any request
+  enum class Status : std::uint8_t { line, too_long, end };
+
+  explicit LineReader(int fd) : fd_(fd), buf_(new char[kBlock + kMaxLine]) {}
+
+  // The next line without its newline (valid until the next call), or the end of input.
+  Status next(std::string_view& line) {
+    for (;;) {
+      const char* begin = buf_.get() + pos_;
+      if (const void* nl = std::memchr(buf_.get() + scanned_, '\n', end_ - scanned_)) {
+        const std::size_t len = static_cast<const char*>(nl) - begin;
+        pos_ = scanned_ = pos_ + len + 1;
+        if (skipping_) {  // the tail of an oversize line, already reported
+          skipping_ = false;
+          continue;
+        }
+        if (len > kMaxLine) return Status::too_long;
+        line = {begin, len};
+        return Status::line;
+      }
+      // No newline in [pos_, end_): keep the partial line at the front and read more after it.
+      if (skipping_) {
+        pos_ = end_ = 0;
+      } else if (end_ - pos_ > kMaxLine) {
+        skipping_ = true;
+        pos_ = end_ = 0;
+        scanned_ = 0;
+        return Status::too_long;
+      } else if (pos_ != 0) {
+        std::memmove(buf_.get(), begin, end_ - pos_);
+        end_ -= pos_;
+        pos_ = 0;
+      }
+      scanned_ = end_;
+      if (eof_) {
+        if (end_ == pos_ || skipping_) return Status::end;
+        line = {buf_.get() + pos_, end_ - pos_};  // the last line, without a newline
+        pos_ = scanned_ = end_;
+        return Status::line;
+      }
+      const ssize_t n = ::read(fd_, buf_.get() + end_, kBlock + kMaxLine - end_);  // >= kBlock free
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fmt::print(stderr, "strike exec: reading stdin: {}\n", std::strerror(errno));
+      if (n <= 0) eof_ = true;
+      else end_ += static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  int fd_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t pos_ = 0, end_ = 0;  // unread bytes
+  std::size_t scanned_ = 0;        // [pos_, scanned_) holds no newline
+  bool skipping_ = false;          // inside an oversize line
+  bool eof_ = false;
+};
+
 void read_input(MpscRing<Envelope>& ring, const InstrumentRegistry& registry, rpc::Session session) {
   rpc::Decoder decoder(registry);
-  std::string line;
+  LineReader input(STDIN_FILENO);
   const auto push = [&](const Envelope& e) {
     IdleStrategy idle = IdleStrategy::park();
     while (ring.try_push(e) != PushStatus::ok) idle.idle();
   };
-  while (std::getline(std::cin, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines are not requests
-    Envelope e;
+  Envelope e;
+  std::string_view line;
+  for (LineReader::Status status; (status = input.next(line)) != LineReader::Status::end;) {
+    if (status == LineReader::Status::too_long) {
+      e.kind = Envelope::Kind::error;
+      e.error = rpc::DecodeError{};  // the id is somewhere in the skipped text: null
+      e.error.code = -32600;
+      e.error.reason = Errc::rpc_line_too_long;
+      push(e);
+      continue;
+    }
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank lines are not requests
     auto r = decoder.decode(line, session);
     if (r) {
       e.kind = Envelope::Kind::request;
@@ -131,21 +207,42 @@ void read_input(MpscRing<Envelope>& ring, const InstrumentRegistry& registry, rp
   push(Envelope{});
 }
 
+// Responses are gathered in one buffer and written with write(2) when it passes kFlushAt or
+// the ring runs dry (so a waiting client sees its answer), instead of stdio's 4 KiB pieces.
 void write_output(SpscRing<std::string*>& ring) {
+  constexpr std::size_t kFlushAt = std::size_t{1} << 16;
+  std::string pending;
+  pending.reserve(2 * kFlushAt);
+  bool broken = false;  // stdout failed: keep draining the ring, write nothing more
+  const auto flush = [&] {
+    std::size_t done = 0;
+    while (!broken && done < pending.size()) {
+      const ssize_t n = ::write(STDOUT_FILENO, pending.data() + done, pending.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        fmt::print(stderr, "strike exec: writing stdout: {}\n", std::strerror(errno));
+        broken = true;
+      } else {
+        done += static_cast<std::size_t>(n);
+      }
+    }
+    pending.clear();
+  };
   IdleStrategy idle = IdleStrategy::park();
   for (;;) {
     std::string* s = nullptr;
     if (!ring.try_pop(s)) {
-      std::fflush(stdout);
+      if (!pending.empty()) flush();
       idle.idle();
       continue;
     }
     idle.reset();
     if (s == nullptr) break;
-    std::fwrite(s->data(), 1, s->size(), stdout);
+    pending += *s;
     delete s;
+    if (pending.size() >= kFlushAt) flush();
   }
-  std::fflush(stdout);
+  flush();
 }
 
 }  // namespace

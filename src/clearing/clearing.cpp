@@ -101,6 +101,8 @@ Status<Errc> Clearing::withdraw(AccountId account, CurrencyId currency, std::int
 
 Status<Errc> Clearing::transfer(AccountId from, AccountId to, CurrencyId currency, std::int64_t amount) noexcept {
   if (!has_account(from) || !has_account(to)) return fail(Errc::unknown_account);
+  // To oneself it would post two entries with one id and move nothing: a client error.
+  if (from == to) return fail(Errc::transfer_to_self);
   if (owner_of(from) != owner_of(to)) return fail(Errc::not_same_owner);
   if (currency.raw() >= held_.size() || !holds(currency)) return fail(Errc::currency_not_held);
   if (amount <= 0) return fail(Errc::invalid_amount);

@@ -122,7 +122,7 @@ class Clearing {
   Status<Errc> deposit(AccountId account, CurrencyId currency, std::int64_t amount) noexcept;
   // Errors: as deposit, and insufficient_funds beyond the available balance.
   Status<Errc> withdraw(AccountId account, CurrencyId currency, std::int64_t amount) noexcept;
-  // Between accounts of one owner. Errors: as withdraw, and not_same_owner.
+  // Between two different accounts of one owner. Errors: as withdraw, not_same_owner, transfer_to_self.
   Status<Errc> transfer(AccountId from, AccountId to, CurrencyId currency, std::int64_t amount) noexcept;
   bool holds(CurrencyId currency) const noexcept { return held_[currency.raw()]; }
 

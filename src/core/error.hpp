@@ -83,7 +83,8 @@ namespace strike {
   X(no_mark_price, 606, "no mark price for the instrument") \
   X(invalid_price, 607, "price must be positive") \
   X(account_limit, 608, "too many accounts") \
-  X(invalid_proof, 609, "not a valid proof of liabilities")
+  X(invalid_proof, 609, "not a valid proof of liabilities") \
+  X(transfer_to_self, 610, "a transfer needs two different accounts")
 
 // engine: 7xx
 #define STRIKE_ERRORS_ENGINE(X) \
@@ -121,7 +122,10 @@ namespace strike {
   X(rpc_missing_param, 903, "a required parameter is missing") \
   X(rpc_bad_param, 904, "a parameter has the wrong type or an unknown value") \
   X(rpc_too_many_params, 905, "more parameters than any method takes") \
-  X(history_unavailable, 906, "the account history is not available here")
+  X(rpc_duplicate_key, 906, "a JSON object repeats a key") \
+  X(rpc_too_deep, 907, "objects and arrays nest deeper than any request needs") \
+  X(rpc_line_too_long, 908, "the line is longer than the longest request accepted") \
+  X(history_unavailable, 909, "the account history is not available here")
 
 #define STRIKE_ERROR_CODES(X) \
   X(ok, 0, "ok") \

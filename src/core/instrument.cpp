@@ -58,6 +58,22 @@ Result<Qty, Errc> Instrument::qty_from_amount(Decimal amount) const noexcept {
   return Qty{lots.value()};
 }
 
+Result<Price, Errc> Instrument::order_price(Decimal price) const noexcept {
+  auto p = price_from_decimal(price);
+  if (p) return p;
+  const bool off_grid = p.error() == Errc::precision_loss || p.error() == Errc::bad_tick_size;
+  return fail(off_grid ? Errc::book_off_tick : Errc::book_price_out_of_range);
+}
+
+Result<Qty, Errc> Instrument::order_qty(Decimal amount) const noexcept {
+  auto q = qty_from_amount(amount);
+  if (q) return q;
+  if (q.error() != Errc::precision_loss) return fail(Errc::book_invalid_quantity);  // <= 0 or overflow
+  // Not a whole number of lots: a positive amount under one lot is below the minimum.
+  if (amount.is_positive() && compare(amount, min_trade_amount) < 0) return fail(Errc::book_below_min_size);
+  return fail(amount.is_positive() ? Errc::book_off_lot : Errc::book_invalid_quantity);
+}
+
 Decimal Instrument::amount_of(Qty q) const noexcept {
   auto d = times(min_trade_amount, q.raw());
   return d ? d.value() : Decimal{};

@@ -75,6 +75,13 @@ struct Instrument {
   // Decimal amount (Deribit's `amount`: USD for inverse futures, coin otherwise) -> lots.
   Result<Qty, Errc> qty_from_amount(Decimal amount) const noexcept;
   Decimal amount_of(Qty q) const noexcept;
+
+  // The same conversions for an order, failing with the order book's reason: a price off the
+  // tick grid (finest or step) is book_off_tick, an option price <= 0 or one beyond int64 ticks
+  // book_price_out_of_range; an amount between 0 and one lot is book_below_min_size, one off
+  // the lot above it book_off_lot, one <= 0 or beyond int64 lots book_invalid_quantity.
+  Result<Price, Errc> order_price(Decimal price) const noexcept;
+  Result<Qty, Errc> order_qty(Decimal amount) const noexcept;
 };
 
 // The fields of a contract that are not in its name.

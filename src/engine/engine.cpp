@@ -223,12 +223,12 @@ Errc Engine::on_amend(const AmendOrder& c) noexcept {
   if (v == nullptr) return Errc::book_unknown_order;
   if (const Errc e = check_tradeable(v->instrument); e != Errc::ok) return e;
   const Instrument& ins = instruments_->get(v->instrument);
-  auto amount = ins.qty_from_amount(c.amount);
-  if (!amount) return Errc::book_invalid_quantity;
+  auto amount = ins.order_qty(c.amount);
+  if (!amount) return amount.error();
   Price price = v->price, trigger{0};
   if (!c.price.is_zero()) {
-    auto p = ins.price_from_decimal(c.price);
-    if (!p) return p.error() == Errc::bad_tick_size ? Errc::book_off_tick : Errc::book_price_out_of_range;
+    auto p = ins.order_price(c.price);
+    if (!p) return p.error();
     price = p.value();
   }
   if (!c.trigger_price.is_zero()) {

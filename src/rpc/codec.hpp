@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/engine.hpp"
 #include "history/history_store.hpp"
@@ -33,15 +34,23 @@ struct Session {
   AccountId account{};
 };
 
+// A JSON object that repeats a key, at any depth, is refused (rpc_duplicate_key: -32600 in the
+// request object, -32602 inside params) rather than read as its last value; objects and arrays
+// may nest kMaxNesting levels below the request object (rpc_too_deep). Cost: one comparison per
+// earlier key of the same object (objects above 16 keys are sorted instead), no allocation once
+// the buffers have grown to the largest request seen.
 class Decoder {
  public:
-  explicit Decoder(const InstrumentRegistry& instruments) : instruments_(&instruments) {}
+  static constexpr int kMaxNesting = 32;
+
+  explicit Decoder(const InstrumentRegistry& instruments) : instruments_(&instruments) { keys_.reserve(64); }
   // One JSON-RPC request object. The result refers to nothing in `line`.
   Result<Request, DecodeError> decode(std::string_view line, const Session& session);
 
  private:
   const InstrumentRegistry* instruments_;
-  std::string buffer_;  // padded copy of the line, reused
+  std::string buffer_;                    // padded copy of the line, reused
+  std::vector<std::string_view> keys_;    // keys of the objects being read, innermost last, reused
 };
 
 // The JSON-RPC code and message for an engine or decode reason (Deribit's codes: 10009

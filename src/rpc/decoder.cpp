@@ -38,6 +38,88 @@ class Params {
   std::size_t n_ = 0;
 };
 
+// Keys of the objects being read, innermost last, in the decoder's reused vector.
+class KeyStack {
+ public:
+  explicit KeyStack(std::vector<std::string_view>& keys) : keys_(keys) { keys_.clear(); }
+  std::size_t open() const noexcept { return keys_.size(); }
+  // Adds a key to the object opened at `base`; false if it is already one of its first
+  // kLinear keys (a request object has a handful: comparing them all is cheapest).
+  bool add(std::size_t base, std::string_view key) {
+    if (keys_.size() - base <= kLinear)
+      for (std::size_t i = base; i < keys_.size(); ++i)
+        if (keys_[i] == key) return false;
+    keys_.push_back(key);
+    return true;
+  }
+  // Closes the object opened at `base`. An object of more than kLinear keys is sorted: a
+  // repeated key among them, if any, goes to `repeated`.
+  bool close(std::size_t base, std::string_view& repeated) {
+    bool unique = true;
+    if (keys_.size() - base > kLinear) {
+      const auto first = keys_.begin() + static_cast<std::ptrdiff_t>(base);
+      std::sort(first, keys_.end());
+      const auto same = std::adjacent_find(first, keys_.end());
+      if (same != keys_.end()) {
+        repeated = *same;
+        unique = false;
+      }
+    }
+    keys_.resize(base);
+    return unique;
+  }
+
+ private:
+  static constexpr std::size_t kLinear = 16;
+  std::vector<std::string_view>& keys_;
+};
+
+// The first problem found in the values the decoder checks but does not read.
+struct Shape {
+  bool duplicate = false;      // an object repeats `key`
+  bool too_deep = false;       // nesting beyond Decoder::kMaxNesting under the member `key`
+  bool in_params = false;      // found inside params
+  std::string_view key;
+  bool found() const { return duplicate || too_deep; }
+};
+
+// Reads through a value the decoder does not use (the iterator would otherwise skip it
+// unchecked), refusing repeated keys in every object inside it. `depth` is the value's nesting
+// level (the request object is 0); `member` names the request or params member it is under.
+// false: not well-formed JSON.
+bool check_nested(simdjson::ondemand::value value, int depth, KeyStack& keys, Shape& shape, std::string_view member,
+                  bool in_params) {
+  simdjson::ondemand::json_type type;
+  if (value.type().get(type)) return false;
+  if (type != simdjson::ondemand::json_type::object && type != simdjson::ondemand::json_type::array) return true;
+  if (depth > Decoder::kMaxNesting) {
+    if (!shape.found()) shape = Shape{false, true, in_params, member};
+    return true;  // the iterator skips it, without recursion
+  }
+  if (type == simdjson::ondemand::json_type::array) {
+    simdjson::ondemand::array array;
+    if (value.get_array().get(array)) return false;
+    for (auto element : array) {
+      simdjson::ondemand::value v;
+      if (element.get(v) || !check_nested(v, depth + 1, keys, shape, member, in_params)) return false;
+    }
+    return true;
+  }
+  simdjson::ondemand::object object;
+  if (value.get_object().get(object)) return false;
+  const std::size_t base = keys.open();
+  for (auto field : object) {
+    std::string_view key;
+    simdjson::ondemand::value v;
+    if (field.unescaped_key().get(key) || field.value().get(v)) return false;
+    if (!keys.add(base, key) && !shape.found()) shape = Shape{true, false, in_params, key};
+    if (!check_nested(v, depth + 1, keys, shape, member, in_params)) return false;
+  }
+  std::string_view repeated;
+  if (!keys.close(base, repeated) && !shape.found()) shape = Shape{true, false, in_params, repeated};
+  return true;
+}
+
 DecodeError error(const RequestId& id, int code, Errc reason, std::string_view param = {}) {
   DecodeError e;
   e.id = id;
@@ -51,6 +133,7 @@ DecodeError error(const RequestId& id, int code, Errc reason, std::string_view p
 Failure<DecodeError> reject(DecodeError e) { return {e}; }
 
 constexpr int kParseError = -32700, kInvalidRequest = -32600, kMethodNotFound = -32601, kInvalidParams = -32602;
+constexpr int kOtherReject = 11030;  // wire_error's code for a reason Deribit has no code for
 
 struct MethodEntry {
   std::string_view name;
@@ -182,10 +265,16 @@ class Reader {
     if (ec != std::errc{} || end != x->text.data() + x->text.size() || v == 0) return bad(key, Errc::book_unknown_order), OrderId{};
     return OrderId{v};
   }
-  void bad(std::string_view key, Errc reason) {
+  void bad(std::string_view key, Errc reason, int code = kInvalidParams) {
     if (failed_) return;
     failed_ = true;
-    problem_ = error(id_, kInvalidParams, reason, key);
+    problem_ = error(id_, code, reason, key);
+  }
+  // A value the order book would refuse: the same reason and code as the engine gives
+  // (Deribit's code where it has one, e.g. 10043 price_wrong_tick), with the parameter named.
+  void refuse(std::string_view key, Errc reason) {
+    const int code = wire_error(reason).code;
+    bad(key, reason, code == kOtherReject ? kInvalidParams : code);
   }
 
  private:
@@ -214,9 +303,9 @@ CommandBody new_order(Reader& r, Side side) {
   const Instrument* ins = r.instrument();
   if (r.failed()) return o;
   o.instrument = ins->id;
-  auto qty = ins->qty_from_amount(r.decimal("amount"));
+  auto qty = ins->order_qty(r.decimal("amount"));
   if (r.failed()) return o;
-  if (!qty) r.bad("amount", Errc::book_invalid_quantity);
+  if (!qty) r.refuse("amount", qty.error());
   else o.qty = qty.value();
   const std::string_view type = r.string("type", false);
   if (!type.empty() && !pick<book::OrderType>(type, {{"limit", book::OrderType::limit}, {"market", book::OrderType::market},
@@ -236,9 +325,9 @@ CommandBody new_order(Reader& r, Side side) {
   if (tif == "good_til_date") o.expiry = Timestamp::from_ms(r.integer("expire_at", 0, 1, INT64_MAX / 1'000'000, true));
   // good_til_day: the engine sets the expiry to the next 08:00 UTC (a zero expiry).
   if (!market) {  // a market order's price is the book's protection price: Deribit ignores `price`
-    auto price = ins->price_from_decimal(r.decimal("price"));
+    auto price = ins->order_price(r.decimal("price"));
     if (!r.failed()) {
-      if (!price) r.bad("price", price.error() == Errc::bad_tick_size ? Errc::book_off_tick : Errc::book_price_out_of_range);
+      if (!price) r.refuse("price", price.error());
       else o.price = price.value();
     }
   }
@@ -262,11 +351,11 @@ CommandBody new_order(Reader& r, Side side) {
     if (!r.failed()) {
       if (show.is_zero()) {
         // Deribit: max_show 0 hides the order completely; we show at least a lot.
-        r.bad("max_show", Errc::book_invalid_display);
+        r.refuse("max_show", Errc::book_invalid_display);
       } else if (auto d = ins->qty_from_amount(show); d) {
         if (d.value() < o.qty) o.display = d.value();
       } else {
-        r.bad("max_show", Errc::book_invalid_display);
+        r.refuse("max_show", Errc::book_invalid_display);
       }
     }
   }
@@ -460,12 +549,27 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
   if (parser.iterate(json).get(doc) || doc.get_object().get(top)) return reject(error(id, kParseError, Errc::rpc_parse_error));
   std::string_view method_text;
   bool has_method = false, bad_id = false, bad_version = false;
+  bool seen_id = false, seen_version = false, seen_params = false, duplicate_id = false;
   Params params;
+  KeyStack keys(keys_);
+  Shape shape;  // a repeated key or too deep a value: refused once the whole line is read
+  const std::size_t top_base = keys.open();
   for (auto field : top) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return reject(error(id, kParseError, Errc::rpc_parse_error));
     simdjson::ondemand::value value;
     if (field.value().get(value)) return reject(error(id, kParseError, Errc::rpc_parse_error));
+    // The members the decoder reads are tracked apart, so a repeat is caught however many
+    // members come between; a repeat is never read, the first value stands until the refusal.
+    bool* seen = key == "id" ? &seen_id : key == "jsonrpc" ? &seen_version : key == "method" ? &has_method
+               : key == "params" ? &seen_params : nullptr;
+    if (!keys.add(top_base, key) || (seen != nullptr && *seen)) {
+      duplicate_id = duplicate_id || key == "id";
+      if (!shape.found()) shape = Shape{true, false, false, key};
+      if (!check_nested(value, 1, keys, shape, key, false)) return reject(error(id, kParseError, Errc::rpc_parse_error));
+      continue;
+    }
+    if (seen != nullptr) *seen = true;
     if (key == "id") {
       simdjson::ondemand::json_type t;
       if (value.type().get(t)) return reject(error(id, kParseError, Errc::rpc_parse_error));
@@ -478,14 +582,13 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
         if (value.get_string().get(s) || s.size() > RequestId::kMaxText) bad_id = true;
         else id = RequestId::text(s);
       } else if (t != simdjson::ondemand::json_type::null) {
-        bad_id = true;
+        bad_id = true;  // an object or array: skipped unread, the request is refused anyway
       }
     } else if (key == "jsonrpc") {
       std::string_view v;
       bad_version = value.get_string().get(v) || v != "2.0";
     } else if (key == "method") {
       if (value.get_string().get(method_text)) return reject(error(id, kInvalidRequest, Errc::rpc_invalid_request, "method"));
-      has_method = true;
     } else if (key == "params") {
       simdjson::ondemand::object object;
       if (value.get_object().get(object)) return reject(error(id, kInvalidParams, Errc::rpc_bad_param, "params"));
@@ -495,6 +598,11 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
         simdjson::ondemand::value v;
         simdjson::ondemand::json_type t;
         if (p.value().get(v) || v.type().get(t)) return reject(error(id, kParseError, Errc::rpc_parse_error));
+        if (params.find(x.key) != nullptr) {  // at most Params::kMax keys: compared one by one
+          if (!shape.found()) shape = Shape{true, false, true, x.key};
+          if (!check_nested(v, 2, keys, shape, x.key, true)) return reject(error(id, kParseError, Errc::rpc_parse_error));
+          continue;
+        }
         switch (t) {
           case simdjson::ondemand::json_type::string:
             x.kind = Param::Kind::string;
@@ -515,16 +623,24 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
             x.kind = Param::Kind::null;
             break;
           default:
-            x.kind = Param::Kind::other;  // nested values: accepted, never read (the iterator skips them)
+            x.kind = Param::Kind::other;  // nested values: never read, but checked
+            if (!check_nested(v, 2, keys, shape, x.key, true)) return reject(error(id, kParseError, Errc::rpc_parse_error));
             break;
         }
-        if (params.find(x.key) != nullptr) return reject(error(id, kInvalidParams, Errc::rpc_bad_param, x.key));
         if (!params.add(x)) return reject(error(id, kInvalidParams, Errc::rpc_too_many_params, "params"));
       }
-    }  // other members are skipped whole by the iterator
+    } else if (!check_nested(value, 1, keys, shape, key, false)) {  // other members: checked, never read
+      return reject(error(id, kParseError, Errc::rpc_parse_error));
+    }
   }
   if (!doc.current_location().error()) return reject(error(id, kParseError, Errc::rpc_parse_error));  // trailing content
-  if (bad_id) return reject(error(RequestId{}, kInvalidRequest, Errc::rpc_invalid_request, "id"));
+  std::string_view repeated;
+  if (!keys.close(top_base, repeated) && !shape.found()) shape = Shape{true, false, false, repeated};
+  if (bad_id || duplicate_id)  // which id to answer is unknown
+    return reject(error(RequestId{}, kInvalidRequest, bad_id ? Errc::rpc_invalid_request : Errc::rpc_duplicate_key, "id"));
+  if (shape.found())
+    return reject(error(id, shape.in_params ? kInvalidParams : kInvalidRequest,
+                        shape.duplicate ? Errc::rpc_duplicate_key : Errc::rpc_too_deep, shape.key));
   if (bad_version) return reject(error(id, kInvalidRequest, Errc::rpc_invalid_request, "jsonrpc"));
   if (!has_method) return reject(error(id, kInvalidRequest, Errc::rpc_invalid_request, "method"));
   const auto entry = std::find_if(std::begin(kMethods), std::end(kMethods), [&](const MethodEntry& e) { return e.name == method_text; });

@@ -279,8 +279,11 @@ WireError wire_error(Errc reason) noexcept {
     case Errc::book_unknown_order:
     case Errc::book_not_owner: return {10004, "order_not_found"};
     case Errc::book_below_min_size: return {10002, "qty_too_low"};
+    case Errc::book_off_lot:
+    case Errc::book_invalid_quantity: return {10021, "invalid_amount"};
     case Errc::book_off_tick: return {10043, "price_wrong_tick"};
-    case Errc::book_invalid_display: return {10024, "invalid_max_show_amount"};
+    case Errc::book_invalid_display: return {10036, "invalid_max_show_amount"};
+    case Errc::book_post_only_would_take: return {11054, "post_only_reject"};
     case Errc::unknown_instrument: return {10020, "invalid_or_unsupported_instrument"};
     case Errc::instrument_halted: return {10012, "book_closed"};
     case Errc::instrument_expired: return {10010, "already_closed"};

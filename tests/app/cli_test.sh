@@ -137,5 +137,29 @@ expect 1 "a proof that is not JSON is a typed error" -- audit verify-proof "$tmp
 expect 2 "verify-proof of a missing file is a usage error" -- audit verify-proof "$tmp/none.json"
 expect 2 "verify-proof without a file is a usage error" -- audit verify-proof
 
+# A repeated "method" is refused and creates no account (the last one used to win); a line over
+# 1 MiB is refused and skipped, the lines around it are answered; the last line needs no newline.
+{
+  echo '{"method":"public/test","method":"admin/create_account"}'
+  printf '{"jsonrpc":"2.0","id":2,"method":"public/test","params":{"x":"%s"}}\n' "$(head -c 1100000 /dev/zero | tr '\0' a)"
+  printf '{"jsonrpc":"2.0","id":3,"method":"admin/create_account"}'
+} >"$tmp/edges.jsonl"
+"$strike" exec --data-dir "$tmp/edges" --clock manual <"$tmp/edges.jsonl" >"$tmp/edges.out" 2>"$tmp/err" ||
+  { echo "FAIL: exec of the edge cases"; cat "$tmp/err"; failures=$((failures + 1)); }
+[[ $(wc -l <"$tmp/edges.out") -eq 3 ]] || { echo "FAIL: exec answers each of the 3 edge lines"; cat "$tmp/edges.out"; failures=$((failures + 1)); }
+sed -n 1p "$tmp/edges.out" | grep -q '"code":-32600.*"reason":"rpc_duplicate_key".*"param":"method"' ||
+  { echo "FAIL: a repeated method is refused"; failures=$((failures + 1)); }
+sed -n 2p "$tmp/edges.out" | grep -q '"id":null,"error":{"code":-32600.*"reason":"rpc_line_too_long"' ||
+  { echo "FAIL: an oversize line is refused"; failures=$((failures + 1)); }
+sed -n 3p "$tmp/edges.out" | grep -q '"id":3,"seq":[0-9]*,"result":{"account":1,' ||
+  { echo "FAIL: the repeated method created an account, or the last line was lost"; sed -n 3p "$tmp/edges.out"; failures=$((failures + 1)); }
+# Lines spanning stdin's read blocks: 30,000 requests (3.4 MB), each answered in order.
+for i in $(seq 1 30000); do echo "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"public/get_time\",\"params\":{\"pad\":\"$i\"}}"; done >"$tmp/many.jsonl"
+"$strike" exec --data-dir "$tmp/many" --clock manual <"$tmp/many.jsonl" >"$tmp/many.out" 2>"$tmp/err" ||
+  { echo "FAIL: exec of 30,000 lines"; cat "$tmp/err"; failures=$((failures + 1)); }
+[[ $(grep -c '"result"' "$tmp/many.out") -eq 30000 ]] && grep -o '^{"jsonrpc":"2.0","id":[0-9]*' "$tmp/many.out" | cut -d: -f3 | cmp -s - <(seq 1 30000) ||
+  { echo "FAIL: every line across read blocks is answered once"; failures=$((failures + 1)); }
+echo "ok: exec input edges"
+
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [[ $failures -eq 0 ]]

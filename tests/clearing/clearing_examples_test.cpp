@@ -173,6 +173,19 @@ TEST_F(ClearingExamples, TransfersStayWithinOneOwner) {
   expect_valid();
 }
 
+TEST_F(ClearingExamples, ATransferToTheSameAccountIsRefusedAndPostsNothing) {
+  const AccountId a = accounts_[0];
+  const std::uint64_t entries = clearing_->ledger().entry_count();
+  const std::uint64_t digest = clearing_->ledger().digest();
+  auto self = clearing_->transfer(a, a, btc_, kSat);
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.error(), Errc::transfer_to_self);
+  EXPECT_EQ(clearing_->ledger().entry_count(), entries);
+  EXPECT_EQ(clearing_->ledger().digest(), digest);
+  EXPECT_EQ(balance(a, btc_), 10 * kSat);
+  expect_valid();
+}
+
 TEST_F(ClearingExamples, DepositsOfTheUnitOfAccountAndNonPositiveAmountsAreRefused) {
   const CurrencyId usd = registry_.currencies().find("USD")->id;
   EXPECT_EQ(clearing_->deposit(accounts_[0], usd, 100).error(), Errc::currency_not_held);

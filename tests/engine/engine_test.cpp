@@ -133,7 +133,7 @@ TEST_F(Engine_, AnAmendTakesTheNewTotalAmountAndCanCross) {
   EXPECT_EQ(v->open().raw(), 6);
   // An amount at or below what filled is refused.
   EXPECT_EQ(run(AmendOrder{a, bid, Decimal{40, 0}, Decimal{}, Decimal{}}).status, Errc::amend_below_filled);
-  EXPECT_EQ(run(AmendOrder{a, bid, Decimal{45, 0}, Decimal{}, Decimal{}}).status, Errc::book_invalid_quantity);  // not 10 USD lots
+  EXPECT_EQ(run(AmendOrder{a, bid, Decimal{45, 0}, Decimal{}, Decimal{}}).status, Errc::book_off_lot);  // not 10 USD lots
   expect_valid();
 }
 

@@ -1,5 +1,6 @@
 // The JSON-RPC codec: requests decode exactly (amounts and prices from the number text),
 // every malformed line gets a typed JSON-RPC error, and responses have Deribit's shapes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "engine/engine.hpp"
@@ -74,8 +75,8 @@ TEST_F(Rpc, MalformedLinesGetTypedErrors) {
       {R"({"jsonrpc":"2.0","id":{},"method":"public/test"})", -32600, "id"},
       {R"({"jsonrpc":"2.0","id":1,"method":"private/fly"})", -32601, "method"},
       {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-1JAN99","amount":10,"price":1}})", -32602, "instrument_name"},
-      {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":15,"price":50000}})", -32602, "amount"},
-      {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":10,"price":50000.25}})", -32602, "price"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":15,"price":50000}})", 10021, "amount"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":10,"price":50000.25}})", 10043, "price"},
       {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":"ten","price":50000}})", -32602, "amount"},
       {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"instrument_name":"BTC-PERPETUAL","amount":10,"price":50000}})", -32602, "account"},
       {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":10,"price":50000,"type":"iceberg"}})", -32602, "type"},
@@ -171,6 +172,173 @@ TEST_F(Rpc, AResentOrderWithTheSameClientOrderIdIsRefusedAsADuplicate) {
     const std::string out = call(std::string(R"({"jsonrpc":"2.0","id":6,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":10,"price":50000,"client_order_id":)") +
                                  bad + "}}");
     EXPECT_NE(out.find("\"param\":\"client_order_id\""), std::string::npos) << out;
+  }
+}
+
+// --- repeated keys -------------------------------------------------------------------------------
+
+TEST_F(Rpc, ARepeatedMethodIsRefusedAndCreatesNoAccount) {
+  // The last "method" used to win: this line created an account.
+  for (const char* line : {R"({"method":"public/test","method":"admin/create_account"})",
+                           R"({"jsonrpc":"2.0","id":5,"method":"public/test","method":"admin/create_account"})",
+                           R"({"jsonrpc":"2.0","id":5,"method":"admin/create_account","method":"public/test"})",
+                           R"({"jsonrpc":"2.0","id":5,"method":"public/test","\u006dethod":"admin/create_account"})"}) {
+    auto r = decoder_->decode(line, session_);
+    ASSERT_FALSE(r.ok()) << line;
+    EXPECT_EQ(r.error().code, -32600) << line;
+    EXPECT_EQ(r.error().reason, Errc::rpc_duplicate_key) << line;
+    EXPECT_EQ(r.error().param_name(), "method") << line;
+    const std::string out = call(line);
+    EXPECT_NE(out.find("\"reason\":\"rpc_duplicate_key\""), std::string::npos) << out;
+  }
+  EXPECT_EQ(engine_->clearing().account_count(), 0u);
+  EXPECT_EQ(engine_->last_seq().raw(), 0u);
+}
+
+TEST_F(Rpc, ARepeatedKeyIsRefusedAtEveryLevel) {
+  struct Case {
+    std::string line;
+    int code;
+    const char* key;
+  };
+  // 40 distinct keys: past the decoder's one-by-one comparison, so the sorted check finds it.
+  std::string wide = "{";
+  for (int i = 0; i < 40; ++i) wide += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  std::string many_members = R"({"jsonrpc":"2.0","id":1,"method":"public/test",)";
+  for (int i = 0; i < 20; ++i) many_members += "\"m" + std::to_string(i) + "\":0,";
+  const Case cases[] = {
+      {R"({"jsonrpc":"2.0","jsonrpc":"2.0","id":1,"method":"public/test"})", -32600, "jsonrpc"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"public/test","params":{},"params":{"a":1}})", -32600, "params"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"public/test","extra":1,"extra":{}})", -32600, "extra"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"public/test","meta":{"a":{"b":1,"b":2}}})", -32600, "b"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"public/test","meta":[[{"b":1}],[{"c":1,"c":1}]]})", -32600, "c"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"private/buy","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":10,"amount":1000,"price":50000}})", -32602, "amount"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"public/test","params":{"x":{"k":1,"k":2}}})", -32602, "k"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"public/test","params":{"x":[{"k":1},{"k":1,"j":{"k":1,"k":2}}]}})", -32602, "k"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"public/test","params":{"x":{"k\n":1,"k\u000a":2}}})", -32602, "k\n"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"public/test","params":{"x":)" + wide + R"("k7":0}}})", -32602, "k7"},
+      {many_members + R"("method":"admin/create_account"})", -32600, "method"},
+  };
+  for (const Case& c : cases) {
+    auto r = decoder_->decode(c.line, session_);
+    ASSERT_FALSE(r.ok()) << c.line;
+    EXPECT_EQ(r.error().code, c.code) << c.line;
+    EXPECT_EQ(r.error().reason, Errc::rpc_duplicate_key) << c.line;
+    EXPECT_EQ(r.error().param_name(), c.key) << c.line;
+    EXPECT_EQ(r.error().id.as_number(), 1) << c.line;
+  }
+  // Equal keys in different objects are no repeat; distinct keys of a wide object are fine.
+  for (const std::string& line :
+       {std::string(R"({"jsonrpc":"2.0","id":1,"method":"public/test","params":{"x":[{"k":1},{"k":1}],"y":{"k":{"k":1}}}})"),
+        R"({"jsonrpc":"2.0","id":1,"method":"public/test","params":{"x":)" + wide + R"("k40":0}}})",
+        many_members + R"("m20":{}})"}) {
+    auto r = decoder_->decode(line, session_);
+    EXPECT_TRUE(r.ok()) << line << " -> " << (r ? "" : name(r.error().reason));
+  }
+}
+
+TEST_F(Rpc, ARepeatedIdIsAnsweredWithANullId) {
+  auto r = decoder_->decode(R"({"jsonrpc":"2.0","id":1,"method":"public/test","id":2})", session_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, -32600);
+  EXPECT_EQ(r.error().reason, Errc::rpc_duplicate_key);
+  EXPECT_EQ(r.error().param_name(), "id");
+  EXPECT_EQ(r.error().id.kind(), RequestId::Kind::none);
+}
+
+TEST_F(Rpc, NestingBeyondTheLimitIsRefusedWithoutRecursingIntoIt) {
+  const auto nested = [](int levels) {
+    return R"({"jsonrpc":"2.0","id":1,"method":"public/test","params":{"x":)" + std::string(levels, '[') +
+           std::string(levels, ']') + "}}";
+  };
+  // params.x sits at depth 2: 31 arrays reach depth 32, the limit.
+  EXPECT_TRUE(decoder_->decode(nested(Decoder::kMaxNesting - 1), session_).ok());
+  for (const int levels : {Decoder::kMaxNesting, 100'000}) {
+    auto r = decoder_->decode(nested(levels), session_);
+    ASSERT_FALSE(r.ok()) << levels;
+    EXPECT_EQ(r.error().code, -32602);
+    EXPECT_EQ(r.error().reason, Errc::rpc_too_deep);
+    EXPECT_EQ(r.error().param_name(), "x");
+  }
+}
+
+// --- transfers -------------------------------------------------------------------------------------
+
+TEST_F(Rpc, ATransferToTheSameAccountIsRefusedAndPostsNothing) {
+  (void)call(R"({"jsonrpc":"2.0","id":1,"method":"admin/create_account"})");
+  (void)call(R"({"jsonrpc":"2.0","id":2,"method":"admin/create_account","params":{"owner":1}})");
+  (void)call(R"({"jsonrpc":"2.0","id":3,"method":"admin/deposit","params":{"account":1,"currency":"BTC","amount":2}})");
+  const std::uint64_t entries = engine_->clearing().ledger().entry_count();
+  const std::string self =
+      call(R"({"jsonrpc":"2.0","id":4,"method":"private/submit_transfer_to_subaccount","params":{"account":1,"currency":"BTC","amount":1,"destination":1}})");
+  EXPECT_NE(self.find("\"error\":{\"code\":11030,\"message\":\"other_reject\",\"data\":{\"reason\":\"transfer_to_self\""),
+            std::string::npos)
+      << self;
+  EXPECT_EQ(engine_->clearing().ledger().entry_count(), entries);
+  const std::string log = call(R"({"jsonrpc":"2.0","id":5,"method":"private/get_transaction_log","params":{"account":1,"currency":"BTC"}})");
+  EXPECT_EQ(log.find("\"type\":\"transfer\""), std::string::npos) << log;
+  // To a sub-account it goes through.
+  const std::string sub =
+      call(R"({"jsonrpc":"2.0","id":6,"method":"private/submit_transfer_to_subaccount","params":{"account":1,"currency":"BTC","amount":1,"destination":2}})");
+  EXPECT_NE(sub.find("\"result\":{\"account\":1,\"currency\":\"BTC\",\"amount\":-1,\"balance\":1}"), std::string::npos) << sub;
+}
+
+// --- true reasons for prices and amounts -----------------------------------------------------------
+
+TEST_F(Rpc, AnOffTickPriceAnOffLotAmountAndOneBelowTheMinimumEachGetTheirOwnReason) {
+  (void)call(R"({"jsonrpc":"2.0","id":1,"method":"admin/create_account"})");
+  (void)call(R"({"jsonrpc":"2.0","id":2,"method":"admin/deposit","params":{"account":1,"currency":"BTC","amount":100}})");
+  struct Instrument {
+    const char* name;
+    const char* price;  // on the grid
+    const char* amount;
+    std::vector<const char*> off_tick;
+    const char* off_lot;
+    const char* below_min;
+  };
+  const Instrument instruments[] = {
+      // ticks 0.0001, 0.0005 from 0.005; lots 0.1 BTC
+      {"BTC-25DEC26-100000-C", "0.01", "1", {"0.0051", "0.00005"}, "0.15", "0.05"},
+      {"BTC-25DEC26", "50000", "100", {"50001"}, "15", "5"},  // ticks 2.5 USD; lots 10 USD
+      {"BTC-PERPETUAL", "50000", "100", {"50000.25"}, "15", "5"},  // ticks 0.5 USD; lots 10 USD
+  };
+  struct Expect {
+    const char* param;
+    std::string price, amount;
+    int code;
+    Errc reason;
+  };
+  int id = 10;
+  for (const Instrument& ins : instruments) {
+    std::vector<Expect> expects;
+    for (const char* p : ins.off_tick) expects.push_back({"price", p, ins.amount, 10043, Errc::book_off_tick});
+    expects.push_back({"amount", ins.price, ins.off_lot, 10021, Errc::book_off_lot});
+    expects.push_back({"amount", ins.price, ins.below_min, 10002, Errc::book_below_min_size});
+    // A resting order to edit.
+    const std::string placed = call(fmt::format(
+        R"({{"jsonrpc":"2.0","id":{},"method":"private/buy","params":{{"account":1,"instrument_name":"{}","amount":{},"price":{}}}}})",
+        ++id, ins.name, ins.amount, ins.price));
+    ASSERT_NE(placed.find("\"order_state\":\"open\""), std::string::npos) << placed;
+    const std::string order_id = placed.substr(placed.find("\"order_id\":\"") + 12, placed.find("\",\"order_state\"") -
+                                                                                         placed.find("\"order_id\":\"") - 12);
+    for (const Expect& e : expects) {
+      const std::string what = fmt::format("{} price {} amount {}", ins.name, e.price, e.amount);
+      // Through the decoder: a new order.
+      const std::string buy = fmt::format(
+          R"({{"jsonrpc":"2.0","id":{},"method":"private/buy","params":{{"account":1,"instrument_name":"{}","amount":{},"price":{}}}}})",
+          ++id, ins.name, e.amount, e.price);
+      auto r = decoder_->decode(buy, session_);
+      ASSERT_FALSE(r.ok()) << what;
+      EXPECT_EQ(r.error().reason, e.reason) << what << ": " << name(r.error().reason);
+      EXPECT_EQ(r.error().code, e.code) << what;
+      EXPECT_EQ(r.error().param_name(), e.param) << what;
+      // Through the engine: an edit of the resting order.
+      const std::string edit = call(fmt::format(
+          R"({{"jsonrpc":"2.0","id":{},"method":"private/edit","params":{{"account":1,"order_id":"{}","amount":{},"price":{}}}}})",
+          ++id, order_id, e.amount, e.price));
+      EXPECT_NE(edit.find(fmt::format("\"error\":{{\"code\":{},", e.code)), std::string::npos) << what << ": " << edit;
+      EXPECT_NE(edit.find(fmt::format("\"reason\":\"{}\"", name(e.reason))), std::string::npos) << what << ": " << edit;
+    }
   }
 }
 
