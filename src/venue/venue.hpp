@@ -32,6 +32,8 @@ struct VenueOptions {
   // lowest commit latency (a parked flusher sleeps up to 1 ms before it sees the next batch).
   IdleStrategy flusher_idle = IdleStrategy::park();
   engine::EngineConfig engine;
+  // Tests only: makes the journal's I/O fail on cue (journal/journal_writer.hpp). Must outlive the venue.
+  journal::IoFaults* journal_faults = nullptr;
 };
 
 // What recovery found and did.
