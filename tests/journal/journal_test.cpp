@@ -827,6 +827,9 @@ TEST(JournalFuzzCorpus, DISABLED_WriteFuzzCorpus) {
   write_bytes(out / "torn_last_batch.journal", std::vector<char>(seg.begin(), seg.end() - 20));
   const auto offsets = batch_offsets(segments_of(dir.path()).back().path);
   write_bytes(out / "one_batch.journal", std::vector<char>(seg.begin(), seg.begin() + static_cast<std::ptrdiff_t>(offsets[1])));
+  // A second batch whose header is cut short after 30 bytes: a torn tail.
+  write_bytes(out / "batch_header_cut.journal",
+              std::vector<char>(seg.begin(), seg.begin() + static_cast<std::ptrdiff_t>(offsets[1] + 30)));
 }
 
 }  // namespace
