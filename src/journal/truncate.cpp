@@ -106,6 +106,7 @@ Result<TruncatePlan> plan_truncate(const std::filesystem::path& data_dir, SeqNo 
 
 Result<TruncatePlan> truncate_journal(const std::filesystem::path& data_dir, SeqNo after) {
   const auto dir = data_dir / kJournalFolder;
+  if (auto first = plan_truncate(data_dir, after); !first || !first->changes_anything()) return first;
   const auto lock_path = dir / kLockFile;
   detail::File lock(::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644));
   if (!lock.valid()) return fail(detail::io_error("cannot open", lock_path, errno));
