@@ -15,6 +15,7 @@
 
 #include "../engine/random_commands.hpp"
 #include "core/agent_runner.hpp"
+#include "journal/truncate.hpp"
 #include "venue/sequencer.hpp"
 #include "venue/venue.hpp"
 
@@ -213,6 +214,35 @@ TEST_F(VenueTest, ACorruptLastBatchRefusesToStartNamingFileOffsetAndSequenceAndT
   EXPECT_EQ(files_of(dir_), before);
 }
 
+
+TEST_F(VenueTest, AfterAnExplicitTruncateTheVenueStartsAtTheLastIntactCommand) {
+  run(0, 2'368);
+  run(2'368, 3'000);
+  const fs::path seg = last_segment();
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    const auto at = static_cast<std::streamoff>(fs::file_size(seg) - 1);
+    f.seekg(at);
+    const char c = static_cast<char>(f.get() ^ 0x5a);
+    f.seekp(at);
+    f.put(c);
+  }
+  ASSERT_FALSE(Venue::open(registry_, options()).ok());
+  // The operator's decision: keep what is intact, drop the damaged batch.
+  auto reader = journal::JournalReader::open(dir_).value();
+  journal::RecordView r;
+  while (reader.next(r) == journal::ReadStatus::record) {
+  }
+  const SeqNo intact = reader.position();
+  ASSERT_LT(intact.raw(), 3'000u);
+  auto truncated = journal::truncate_journal(dir_, intact);
+  ASSERT_TRUE(truncated.ok()) << truncated.error().to_string();
+  EXPECT_GT(truncated->drop_bytes, 0u);
+  auto v = Venue::open(registry_, options());
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(v.value()->engine().last_seq(), intact);
+  EXPECT_EQ(v.value()->engine().state_hash(), reference(intact.raw()));
+}
 
 // --- a journal that fails (disk full) stops the sequencer cleanly ----------------------------
 
