@@ -42,13 +42,25 @@ Timestamp wall_now() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
+// A response on its way out, and what is needed to answer in its place if the journal fails
+// before the commands it depends on are durable.
+struct Response {
+  std::string* text = nullptr;
+  rpc::RequestId id;
+  bool reveals_state = true;  // a command's result or a query's answer (an error reveals nothing)
+};
+
 // What the sequencer does with each line: commands are sequenced, queries answered from the
-// engine; every answer is JSON text, released once the commands before it are durable.
+// engine; every answer is JSON text, released once the commands before it are durable. After
+// a journal failure (disk full, I/O error) nothing is executed or answered from the engine,
+// whose state then holds commands that will never be durable: each request is refused, and
+// each held response becomes a journal_failed error (abandon()).
 class ExecHandler {
  public:
-  using Sequencer = venue::Sequencer<Envelope, std::string*, ExecHandler>;
+  using Sequencer = venue::Sequencer<Envelope, Response, ExecHandler>;
 
-  ExecHandler(SpscRing<std::string*>& out, Clock clock) : out_(out), clock_(clock) {}
+  ExecHandler(SpscRing<std::string*>& out, Clock clock, const venue::Venue& venue)
+      : out_(out), clock_(clock), venue_(venue) {}
 
   bool on_input(const Envelope& e, Sequencer& seq) {
     venue::Venue& v = seq.venue();
@@ -60,25 +72,23 @@ class ExecHandler {
     auto text = std::make_unique<std::string>();
     if (e.kind == Envelope::Kind::error) {
       rpc::encode_error(e.error, *text);
-      seq.hold(last, text.release());
+      seq.hold(last, Response{text.release(), e.error.id, false});
       return true;
     }
     const rpc::Request& r = e.request;
+    if (v.journal().failed()) return refuse(r.id, seq, last);
     if (const auto* body = std::get_if<engine::CommandBody>(&r.body)) {
       Timestamp t = clock_ == Clock::wall ? wall_now() : v.engine().now();
       if (r.at > t) t = r.at;
       const engine::Outcome* outcome = nullptr;
       switch (seq.submit(*body, t, outcome)) {
         case venue::SubmitStatus::back_pressured: return false;
-        case venue::SubmitStatus::failed:
-          fmt::print(stderr, "strike exec: the journal failed: {}\n", v.journal().failure().to_string());
-          failed_ = true;
-          return true;
+        case venue::SubmitStatus::failed: return refuse(r.id, seq, last);
         case venue::SubmitStatus::ok: break;
       }
       ++commands_;
       rpc::encode_result(r, *outcome, v.engine(), *text);
-      seq.hold(outcome->seq, text.release());
+      seq.hold(outcome->seq, Response{text.release(), r.id, true});
       return true;
     }
     const rpc::Query& q = std::get<rpc::Query>(r.body);
@@ -91,24 +101,51 @@ class ExecHandler {
     } else {
       rpc::encode_query(r, v.engine(), &v.history(), *text);
     }
-    seq.hold(last, text.release());
+    seq.hold(last, Response{text.release(), r.id, true});
     return true;
   }
-  void publish(std::string*&& s) {
-    while (out_.try_push(s) != PushStatus::ok) cpu_relax();
+  void publish(Response&& r) { push(r.text); }
+  // A held response whose commands will never be durable: answered with an error instead.
+  void abandon(Response&& r) {
+    if (r.reveals_state) {
+      r.text->clear();
+      rpc::encode_error(r.id, Errc::journal_failed,
+                        fmt::format("not confirmed: the journal failed before the commands this response reflects were "
+                                    "durable ({}); after a restart, the venue's state shows whether they were kept",
+                                    venue_.journal().failure().detail),
+                        *r.text);
+      ++unconfirmed_;
+    }
+    push(r.text);
   }
-  // A failed journal ends the run at once; the end of input once everything is answered.
-  bool finished() const { return failed_ || input_done_; }
+  void end_output() { push(nullptr); }  // tells the writer to stop
+  bool finished() const { return input_done_; }
 
-  bool failed() const { return failed_; }
   std::uint64_t commands() const { return commands_; }
+  std::uint64_t refused() const { return refused_; }
+  std::uint64_t unconfirmed() const { return unconfirmed_; }
 
  private:
+  // After a journal failure: the request is not executed, and says so.
+  bool refuse(const rpc::RequestId& id, Sequencer& seq, SeqNo last) {
+    auto* text = new std::string;
+    rpc::encode_error(id, Errc::journal_failed,
+                      fmt::format("not executed: the journal failed ({}); the venue is stopping",
+                                  venue_.journal().failure().detail),
+                      *text);
+    ++refused_;
+    seq.hold(last, Response{text, id, false});
+    return true;
+  }
+  void push(std::string* s) {
+    while (out_.try_push(s) != PushStatus::ok) cpu_relax();
+  }
+
   SpscRing<std::string*>& out_;
   Clock clock_;
+  const venue::Venue& venue_;
   bool input_done_ = false;
-  bool failed_ = false;
-  std::uint64_t commands_ = 0;
+  std::uint64_t commands_ = 0, refused_ = 0, unconfirmed_ = 0;
 };
 
 // stdin in large read(2) blocks, split on '\n' in place: getline on a synchronised std::cin
@@ -270,7 +307,10 @@ void add_exec_command(CLI::App& root, int& exit_code) {
   cmd->add_option("--idle", o->idle, "Idle strategy of the sequencer and the journal flusher: spin, yield or park")
       ->check(CLI::IsMember({"spin", "yield", "park"}));
   cmd->callback([&exit_code, o] {
-    auto config = load_venue_config(o->data_dir, o->config);
+    // On the heap: after a journal failure the reader thread, blocked on stdin, is left
+    // running with it and the input ring until the process exits (see below).
+    auto config_holder = std::make_unique<Result<VenueConfig>>(load_venue_config(o->data_dir, o->config));
+    Result<VenueConfig>& config = *config_holder;
     if (!config) {
       fmt::print(stderr, "strike exec: {}\n", config.error().to_string());
       exit_code = kExitFailure;
@@ -288,6 +328,14 @@ void add_exec_command(CLI::App& root, int& exit_code) {
     if (!opened) {
       fmt::print(stderr, "strike exec: {}: {} (configuration: {})\n", o->data_dir, opened.error().to_string(),
                  config->source);
+      const Errc code = opened.error().code;
+      if (code == Errc::journal_corrupt || code == Errc::journal_chain_mismatch || code == Errc::journal_sequence_gap ||
+          code == Errc::journal_records_missing || code == Errc::snapshot_journal_mismatch)
+        fmt::print(stderr,
+                   "strike exec: the data directory is damaged and was left unchanged; `strike journal verify "
+                   "--data-dir {}` explains it, and `strike journal truncate` drops a damaged tail if you accept "
+                   "losing it (docs/journal.md)\n",
+                   o->data_dir);
       exit_code = kExitFailure;
       return;
     }
@@ -298,18 +346,30 @@ void add_exec_command(CLI::App& root, int& exit_code) {
                rec.last_seq.raw(), rec.snapshot ? fmt::format("snapshot {}", rec.snapshot->raw()) : "no snapshot",
                rec.replayed, to_hex(rec.state_hash));
 
-    MpscRing<Envelope> in(1024);
+    auto in = std::make_unique<MpscRing<Envelope>>(1024);
     SpscRing<std::string*> out(4096);
-    ExecHandler handler(out, o->clock == "manual" ? Clock::manual : Clock::wall);
-    ExecHandler::Sequencer sequencer(in, v, handler);
-    std::thread reader(read_input, std::ref(in), std::cref(registry), rpc::Session{AccountId{o->account}});
+    ExecHandler handler(out, o->clock == "manual" ? Clock::manual : Clock::wall, v);
+    ExecHandler::Sequencer sequencer(*in, v, handler);
+    std::thread reader(read_input, std::ref(*in), std::cref(registry), rpc::Session{AccountId{o->account}});
     std::thread writer(write_output, std::ref(out));
     AgentRunner<ExecHandler::Sequencer> runner(sequencer, IdleStrategy::from_name(o->idle).value(), "sequencer");
-    runner.run();
-    handler.publish(nullptr);  // tells the writer to stop
-    writer.join();
-    if (handler.failed()) {
-      reader.detach();  // still blocked on stdin; the process exits
+    runner.run();  // until the end of input, or soon after a journal failure
+    handler.end_output();
+    writer.join();  // every released response is on stdout
+    if (v.journal().failed()) {
+      fmt::print(stderr,
+                 "strike exec: stopping: the journal failed: {}; {} commands durable (last seq {}), {} responses not "
+                 "confirmed, {} requests refused; recovery keeps every acknowledged command once the disk is fixed\n",
+                 v.journal().failure().detail, v.durable_sequence().raw() - rec.last_seq.raw(), v.durable_sequence().raw(),
+                 handler.unconfirmed(), handler.refused());
+      if (handler.finished()) {
+        reader.join();
+      } else {
+        // Still blocked on stdin: leave it, with the ring and registry it uses, to the exit.
+        reader.detach();
+        (void)in.release();
+        (void)config_holder.release();
+      }
       exit_code = kExitFailure;
       return;
     }

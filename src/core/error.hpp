@@ -111,6 +111,8 @@ namespace strike {
   X(journal_locked, 815, "journal is in use by another writer") \
   X(journal_changed, 816, "journal changed since it was scanned") \
   X(journal_bad_option, 817, "invalid journal option") \
+  X(journal_records_missing, 818, "the journal lacks records that a snapshot shows were acknowledged") \
+  X(journal_failed, 819, "the journal stopped after an I/O error; the venue must restart") \
   X(snapshot_corrupt, 820, "snapshot is damaged") \
   X(snapshot_journal_mismatch, 821, "snapshot does not match the journal")
 

@@ -21,11 +21,35 @@ void encode_segment_header(const SegmentHeader& h, std::byte* out) noexcept {
   store_le<std::uint32_t>(out + 60, crc32c(out, 60));
 }
 
+namespace {
+
+// Fewer bytes than a header: they are the beginning of one the writer wrote if every byte
+// whose value is known in advance (magic, version, size, reserved zeros, a sequence) has it.
+// `known` marks those bytes in `want`.
+Defect check_prefix(std::span<const std::byte> in, const std::byte* want, const bool* known, const char* torn,
+                    const char* damaged) noexcept {
+  for (std::size_t i = 0; i < in.size(); ++i)
+    if (known[i] && in[i] != want[i]) return hard_defect(damaged);
+  return cut_short_defect(torn);
+}
+
+}  // namespace
+
 Defect decode_segment_header(std::span<const std::byte> in, SegmentHeader& out) noexcept {
-  if (in.size() < kSegmentHeaderSize) return torn_defect("segment header truncated");
+  if (in.size() < kSegmentHeaderSize) {
+    std::byte want[kSegmentHeaderSize]{};
+    bool known[kSegmentHeaderSize]{};
+    store_le<std::uint64_t>(want, kSegmentMagic);
+    store_le<std::uint16_t>(want + 8, kFormatVersion);
+    store_le<std::uint16_t>(want + 10, static_cast<std::uint16_t>(kSegmentHeaderSize));
+    for (std::size_t i = 0; i < 16; ++i) known[i] = true;       // magic, version, size, reserved
+    for (std::size_t i = 56; i < 60; ++i) known[i] = true;      // reserved
+    return check_prefix(in, want, known, "segment header cut short",
+                        "the file is shorter than a segment header and does not begin like one");
+  }
   const std::byte* p = in.data();
-  if (load_le<std::uint64_t>(p) != kSegmentMagic) return torn_defect("not a strike journal segment (bad magic)");
-  if (load_le<std::uint32_t>(p + 60) != crc32c(p, 60)) return torn_defect("segment header CRC mismatch");
+  if (load_le<std::uint64_t>(p) != kSegmentMagic) return hard_defect("not a strike journal segment (bad magic)");
+  if (load_le<std::uint32_t>(p + 60) != crc32c(p, 60)) return hard_defect("segment header CRC mismatch");
   if (load_le<std::uint16_t>(p + 8) != kFormatVersion)
     return hard_defect("unsupported segment format version", Errc::journal_unsupported_version);
   if (load_le<std::uint16_t>(p + 10) != kSegmentHeaderSize || load_le<std::uint32_t>(p + 12) != 0 ||
@@ -49,11 +73,21 @@ void encode_batch_header(const BatchHeader& h, std::byte* out) noexcept {
   store_le<std::uint32_t>(out + 60, crc32c(out, 60));
 }
 
-Defect decode_batch_header(std::span<const std::byte> in, BatchHeader& out) noexcept {
-  if (in.size() < kBatchHeaderSize) return torn_defect("batch header truncated");
+Defect decode_batch_header(std::span<const std::byte> in, BatchHeader& out, SeqNo first_seq) noexcept {
+  if (in.size() < kBatchHeaderSize) {
+    std::byte want[kBatchHeaderSize]{};
+    bool known[kBatchHeaderSize]{};
+    store_le<std::uint32_t>(want, kBatchMagic);
+    store_le<std::uint64_t>(want + 16, first_seq.raw());
+    for (std::size_t i = 0; i < 4; ++i) known[i] = true;                          // magic
+    for (std::size_t i = 12; i < 16 + (first_seq.raw() != 0 ? 8 : 0); ++i) known[i] = true;  // reserved, seq
+    for (std::size_t i = 56; i < 60; ++i) known[i] = true;                        // reserved
+    return check_prefix(in, want, known, "batch header cut short",
+                        "the bytes after the last batch do not begin a batch header");
+  }
   const std::byte* p = in.data();
-  if (load_le<std::uint32_t>(p) != kBatchMagic) return torn_defect("bad batch magic");
-  if (load_le<std::uint32_t>(p + 60) != crc32c(p, 60)) return torn_defect("batch header CRC mismatch");
+  if (load_le<std::uint32_t>(p) != kBatchMagic) return hard_defect("bad batch magic");
+  if (load_le<std::uint32_t>(p + 60) != crc32c(p, 60)) return hard_defect("batch header CRC mismatch");
   if (load_le<std::uint32_t>(p + 12) != 0 || load_le<std::uint32_t>(p + 56) != 0)
     return hard_defect("batch header reserved fields are not zero");
   out.body_size = load_le<std::uint32_t>(p + 4);

@@ -72,25 +72,31 @@ struct RecordHeader {
 };
 
 // What is wrong with some bytes: a static description (no allocation: the reader probes
-// many offsets), the error code, and whether an interrupted write can produce it (missing
-// bytes, a bad magic, a CRC mismatch) as opposed to bytes that are intact but wrong.
+// many offsets), the error code, and whether the bytes are *cut short*: they end before the
+// structure does, and what is there is the beginning of what the writer writes. Only that is
+// what an interrupted write leaves (a crash during pwritev leaves a prefix of the batch,
+// never a batch of full length with other bytes in it), so only that may be a torn tail.
+// Everything else (a bad magic or CRC in a complete header or record, a wrong sequence,
+// zeros or garbage where a header should begin) is damage.
 struct Defect {
   const char* reason = nullptr;
   Errc code = Errc::journal_corrupt;
-  bool torn_candidate = false;
+  bool cut_short = false;
   explicit operator bool() const noexcept { return reason != nullptr; }
 };
-inline constexpr Defect torn_defect(const char* reason) noexcept { return {reason, Errc::journal_corrupt, true}; }
+inline constexpr Defect cut_short_defect(const char* reason) noexcept { return {reason, Errc::journal_corrupt, true}; }
 inline constexpr Defect hard_defect(const char* reason, Errc code = Errc::journal_corrupt) noexcept {
   return {reason, code, false};
 }
 
-// Encoders write exactly the header size. Decoders return an empty Defect on success.
+// Encoders write exactly the header size. Decoders return an empty Defect on success; given
+// fewer bytes than a header they return a cut-short defect if those bytes can begin a header
+// the writer wrote (for a batch, one starting at `first_seq`), and a hard one otherwise.
 void encode_segment_header(const SegmentHeader& h, std::byte* out) noexcept;
 Defect decode_segment_header(std::span<const std::byte> in, SegmentHeader& out) noexcept;
 
 void encode_batch_header(const BatchHeader& h, std::byte* out) noexcept;
-Defect decode_batch_header(std::span<const std::byte> in, BatchHeader& out) noexcept;
+Defect decode_batch_header(std::span<const std::byte> in, BatchHeader& out, SeqNo first_seq = SeqNo{0}) noexcept;
 
 // Writes a record header (without crc) for a payload, and returns the record's CRC32C
 // (over header bytes [4, 28) and the payload); store it with store_le<std::uint32_t>(out, crc).

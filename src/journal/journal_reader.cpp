@@ -22,6 +22,7 @@ Result<std::vector<SegmentFile>> list_segments(const std::filesystem::path& jour
 }
 
 struct JournalReader::Impl {
+  std::filesystem::path dir;  // data_dir/journal
   Options options;
   std::vector<SegmentFile> segments;
   std::size_t index = 0;  // current segment
@@ -68,18 +69,37 @@ struct JournalReader::Impl {
     return {};
   }
 
+  // The sequence the journal must reach, and what says so.
+  SeqNo required() const { return std::max({options.start.seq, options.skip_through, options.must_reach}); }
+  std::string required_by() const {
+    if (!options.must_reach_what.empty() && options.must_reach >= required()) return options.must_reach_what;
+    return options.skip_through >= options.start.seq ? "the snapshot being restored" : "the start point";
+  }
+  Error records_missing(const std::filesystem::path& where, std::uint64_t ends_at) const {
+    const std::uint64_t need = required().raw();
+    if (segments.empty())
+      return Error{Errc::journal_records_missing,
+                   fmt::format("{}: no journal segments, but {} follows seq {}: records 1..{} are missing", where.string(),
+                               required_by(), need, need)};
+    return Error{Errc::journal_records_missing,
+                 fmt::format("{}: the journal ends at seq {}, but {} follows seq {}: records {}..{} are missing "
+                             "(segments deleted or truncated?)",
+                             where.string(), ends_at, required_by(), need, ends_at + 1, need)};
+  }
+
   void finish_end() {
     done = true;
     if (segments.empty()) {
       end = JournalEnd{head, {}, 0, 0, std::nullopt};
-      return;
+    } else {
+      const SegmentScanner& s = *scanner;
+      end.segment = segments[index].path;
+      end.file_bytes = mapping.bytes().size();
+      end.torn = s.torn();
+      end.valid_bytes = s.torn() && s.torn()->whole_segment ? 0 : s.valid_end();
+      end.head = s.torn() && s.torn()->whole_segment ? head : s.head();
     }
-    const SegmentScanner& s = *scanner;
-    end.segment = segments[index].path;
-    end.file_bytes = mapping.bytes().size();
-    end.torn = s.torn();
-    end.valid_bytes = s.torn() && s.torn()->whole_segment ? 0 : s.valid_end();
-    end.head = s.torn() && s.torn()->whole_segment ? head : s.head();
+    if (end.head.seq < required()) error = records_missing(segments.empty() ? dir : end.segment, end.head.seq.raw());
   }
 
   void account_scanner() {
@@ -99,19 +119,19 @@ Result<JournalReader> JournalReader::open(const std::filesystem::path& data_dir,
   auto listed = list_segments(dir);
   if (!listed) return fail(std::move(listed).error());
   auto impl = std::make_unique<Impl>();
-  impl->options = options;
+  impl->dir = dir;
+  impl->options = std::move(options);
   impl->segments = std::move(listed).value();
-  impl->head = options.start;
-  impl->position = options.start.seq;
+  const Options& o = impl->options;
+  impl->head = o.start;
+  impl->position = o.start.seq;
   auto& segs = impl->segments;
-  const std::uint64_t first_needed = options.start.seq.raw() + 1;
+  const std::uint64_t first_needed = o.start.seq.raw() + 1;
 
   if (segs.empty()) {
-    if (options.start.seq.raw() != 0)
-      return fail(Errc::snapshot_journal_mismatch,
-                  fmt::format("{}: no journal segments, but reading must start after seq {}", dir.string(),
-                              options.start.seq.raw()));
+    if (o.start.seq.raw() != 0) return fail(impl->records_missing(dir, 0));
     impl->finish_end();
+    if (impl->error.code != Errc::ok) return fail(impl->error);
     return JournalReader(std::move(impl));
   }
   // The segment holding the record after the start point: the last one starting at or before it.
@@ -129,20 +149,26 @@ Result<JournalReader> JournalReader::open(const std::filesystem::path& data_dir,
     if (auto st = impl->open_segment(--i, std::nullopt); !st.ok()) return fail(st.error());
   }
   if (impl->scanner->torn()) {
-    if (options.start.seq.raw() != 0)
-      return fail(Errc::snapshot_journal_mismatch,
-                  fmt::format("{}: the segment is torn; the journal does not reach seq {}", segs[i].path.string(),
-                              options.start.seq.raw()));
+    // The last segment holds nothing (its header is cut short): the journal ends before it.
+    if (o.start.seq.raw() != 0) return fail(impl->records_missing(segs[i].path, segs[i].first_seq.raw() - 1));
     impl->finish_end();
+    if (impl->error.code != Errc::ok) return fail(impl->error);
     return JournalReader(std::move(impl));
   }
-  if (options.start.seq.raw() == 0) {
-    if (impl->scanner->header().start_chain != options.start.hash)
+  if (o.start.seq.raw() == 0) {
+    if (impl->scanner->header().start_chain != o.start.hash)
       return fail(Errc::journal_chain_mismatch,
                   fmt::format("{}: offset 0: the first segment's start chain is not the genesis value",
                               segs[i].path.string()));
-  } else if (auto st = impl->scanner->seek(options.start); !st.ok()) {
-    return fail(st.error());
+  } else if (auto st = impl->scanner->seek(o.start); !st.ok()) {
+    if (st.error().code != Errc::journal_records_missing) return fail(st.error());
+    const std::uint64_t ends_at = impl->scanner->head().seq.raw();
+    if (impl->is_last(i)) return fail(impl->records_missing(segs[i].path, ends_at));
+    // A later segment exists, but starts after the start point: the ones between are missing.
+    const SegmentFile& next = segs[i + 1];
+    return fail(Errc::journal_sequence_gap,
+                fmt::format("{}: offset 0: seq {}: the previous segment ends at seq {}; records {}..{} are missing",
+                            next.path.string(), next.first_seq.raw(), ends_at, ends_at + 1, next.first_seq.raw() - 1));
   }
   return JournalReader(std::move(impl));
 }
@@ -166,13 +192,7 @@ ReadStatus JournalReader::next(RecordView& out) noexcept {
     s.account_scanner();
     if (s.scanner->torn() || s.is_last(s.index)) {
       s.finish_end();
-      if (s.end.head.seq < s.options.skip_through) {
-        s.error = Error{Errc::snapshot_journal_mismatch,
-                        fmt::format("{}: the journal ends at seq {}, before the snapshot's seq {}",
-                                    s.end.segment.string(), s.end.head.seq.raw(), s.options.skip_through.raw())};
-        return ReadStatus::error;
-      }
-      return ReadStatus::end;
+      return s.error.code == Errc::ok ? ReadStatus::end : ReadStatus::error;
     }
     s.head = s.scanner->head();
     if (auto opened = s.open_segment(s.index + 1, s.head); !opened.ok()) {

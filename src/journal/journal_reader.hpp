@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/result.hpp"
@@ -52,6 +53,11 @@ class JournalReader {
     ChainPoint start{};
     // Verify but do not return records up to this sequence (a snapshot's sequence >= start.seq).
     SeqNo skip_through{0};
+    // The journal must reach at least this sequence and skip_through: a snapshot shows every
+    // record up to it was acknowledged. Ending before it is journal_records_missing, naming
+    // `must_reach_what` (e.g. "snapshot FILE") and the missing records.
+    SeqNo must_reach{0};
+    std::string must_reach_what;
     // Hash every batch. Off, only CRCs and sequences are checked (faster replay; the chain
     // values are then taken from the batch headers unverified).
     bool verify_chain = true;
@@ -59,7 +65,9 @@ class JournalReader {
 
   // Lists and opens the journal under data_dir/journal and positions it at options.start.
   // An absent or empty journal reads as empty. Errors: I/O, a missing first segment,
-  // corruption on the way to the start point, snapshot_journal_mismatch.
+  // corruption on the way to the start point, snapshot_journal_mismatch (no batch boundary
+  // with the start point's chain), journal_records_missing (the journal ends before the start
+  // point or must_reach), journal_sequence_gap (a segment is missing around the start point).
   static Result<JournalReader> open(const std::filesystem::path& data_dir, Options options);
   static Result<JournalReader> open(const std::filesystem::path& data_dir) { return open(data_dir, Options{}); }
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -142,8 +143,27 @@ void JournalWriter::copy_out(std::uint64_t pos, std::byte* dst, std::size_t n) c
   if (first < n) std::memcpy(dst + first, &ring_[0], n - first);
 }
 
+Status<Error> JournalWriter::injected_write_fault(const std::byte* header, std::span<const std::byte> body1,
+                                                  std::span<const std::byte> body2) {
+  IoFaults& f = *options_.faults;
+  if (f.writes.fetch_add(1, std::memory_order_relaxed) + 1 != f.fail_write) return {};
+  std::vector<std::byte> batch(header, header + kBatchHeaderSize);
+  batch.insert(batch.end(), body1.begin(), body1.end());
+  batch.insert(batch.end(), body2.begin(), body2.end());
+  const std::size_t written = std::min<std::size_t>(batch.size(), f.short_write_bytes);
+  if (auto st = detail::write_all_at(segment_.get(), segment_path_, std::span(batch).first(written), segment_offset_);
+      !st.ok())
+    return st;
+  return fail(detail::io_error(fmt::format("cannot write a {}-byte batch at offset {} of", batch.size(),
+                                           segment_offset_ + written),
+                               segment_path_, f.error));
+}
+
 Status<Error> JournalWriter::write_batch(const std::byte* header, std::span<const std::byte> body1,
                                          std::span<const std::byte> body2) {
+  if (options_.faults != nullptr) [[unlikely]] {
+    if (auto st = injected_write_fault(header, body1, body2); !st.ok()) return st;
+  }
   iovec iov[3] = {{const_cast<std::byte*>(header), kBatchHeaderSize},
                   {const_cast<std::byte*>(body1.data()), body1.size()},
                   {const_cast<std::byte*>(body2.data()), body2.size()}};
@@ -173,6 +193,9 @@ Status<Error> JournalWriter::write_batch(const std::byte* header, std::span<cons
     }
   }
   if (options_.durability == Durability::fsync) {
+    if (options_.faults != nullptr &&
+        options_.faults->syncs.fetch_add(1, std::memory_order_relaxed) + 1 == options_.faults->fail_sync) [[unlikely]]
+      return fail(detail::io_error("cannot fdatasync", segment_path_, options_.faults->error));
     if (::fdatasync(segment_.get()) != 0) return fail(detail::io_error("cannot fdatasync", segment_path_, errno));
     published_.syncs.fetch_add(1, std::memory_order_relaxed);
   }

@@ -21,9 +21,12 @@
 //          survives the process, and no file is created.
 //
 // The sequencer releases a command's results only when durable_sequence() >= its sequence
-// (see docs/journal.md for the whole loop). An I/O error stops the flusher for good:
-// durable_sequence() stops advancing, append() returns `failed`, failure() says why; the
-// process must restart and recover (after an fsync error the OS may have dropped the data).
+// (see docs/journal.md for the whole loop). An I/O error (ENOSPC, EIO, a failed fdatasync)
+// stops the flusher for good: durable_sequence() stops advancing, append() returns `failed`,
+// failure() says why; the process must restart and recover (after an fsync error the OS may
+// have dropped the data). The batch that failed was never reported durable; what it left in
+// the file is a prefix of it (a torn tail, truncated at recovery) or, after a failed
+// fdatasync, possibly all of it.
 //
 // Costs (docs/benchmarks.md, ## journal): framing, CRC32C and SHA-256 of a 64-byte-payload
 // record take ~100 ns of CPU together, about two thirds of it the flusher's SHA-256; append
@@ -33,6 +36,7 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -55,12 +59,26 @@ enum class Durability : std::uint8_t { fsync, os, none };
 Result<Durability> parse_durability(std::string_view name);
 std::string_view to_string(Durability d) noexcept;
 
+// Test seam: makes the writer's I/O fail on cue, as a full or failing disk does, so tests of
+// ENOSPC and EIO handling are deterministic rather than timed. The flusher counts its batch
+// writes and batch fdatasyncs (from 1); the call whose count equals a trigger fails with
+// `error`. A failing write first writes `short_write_bytes` of its batch, as a disk that fills
+// up in the middle of a batch does. Production passes nullptr: one untaken branch per batch.
+struct IoFaults {
+  std::uint64_t fail_write = 0;         // the n-th batch write fails (0: none)
+  std::uint64_t short_write_bytes = 0;  // bytes of that batch written before it fails
+  std::uint64_t fail_sync = 0;          // the n-th batch fdatasync fails (0: none)
+  int error = ENOSPC;
+  std::atomic<std::uint64_t> writes{0}, syncs{0};  // counted by the flusher
+};
+
 struct WriterOptions {
   Durability durability = Durability::fsync;
   std::uint64_t segment_bytes = 128ull << 20;  // rotate once a segment reaches this size
   std::size_t buffer_bytes = 16u << 20;        // the append ring; a power of two
   std::size_t max_batch_bytes = 4u << 20;      // largest group commit (<= buffer_bytes / 2)
   std::size_t max_payload_bytes = 1u << 20;    // largest record payload (<= max_batch_bytes - 28)
+  IoFaults* faults = nullptr;                  // tests only; must outlive the writer
 };
 
 enum class AppendStatus : std::uint8_t {
@@ -157,6 +175,8 @@ class JournalWriter {
   Status<Error> prepare_files(const JournalEnd& end);
   Status<Error> create_segment(SeqNo first_seq);
   Status<Error> write_batch(const std::byte* header, std::span<const std::byte> body1, std::span<const std::byte> body2);
+  Status<Error> injected_write_fault(const std::byte* header, std::span<const std::byte> body1,
+                                     std::span<const std::byte> body2);
   void publish(const ChainPoint& point) noexcept;
   void fail_with(Error e) noexcept;
 

@@ -6,8 +6,19 @@ namespace strike::journal {
 
 Result<Recovery> Recovery::open(const std::filesystem::path& data_dir, RecoveryOptions options) {
   std::vector<std::string> messages;
+  const SnapshotStore store(data_dir);
+  // The newest snapshot file, loadable or not, shows that every record up to its sequence was
+  // acknowledged (it is written only once they are durable): the journal must reach it,
+  // whichever snapshot recovery starts from, or acknowledged commands were lost.
+  auto files = store.list();
+  if (!files) return fail(std::move(files).error());
+  JournalReader::Options base;
+  base.verify_chain = options.verify_chain;
+  if (!files->empty()) {
+    base.must_reach = parse_snapshot_file_name(files->front().filename().string()).value_or(SeqNo{0});
+    base.must_reach_what = "snapshot " + files->front().string();
+  }
   if (options.use_snapshots) {
-    const SnapshotStore store(data_dir);
     SeqNo limit = options.until;
     for (;;) {
       auto latest = store.load_latest(limit);
@@ -15,21 +26,20 @@ Result<Recovery> Recovery::open(const std::filesystem::path& data_dir, RecoveryO
       for (auto& m : latest->skipped) messages.push_back("skipped snapshot: " + m);
       if (!latest->snapshot) break;
       Snapshot& snapshot = *latest->snapshot;
-      JournalReader::Options from;
+      JournalReader::Options from = base;
       from.start = snapshot.info.anchor;
       from.skip_through = snapshot.info.follows;
-      from.verify_chain = options.verify_chain;
       auto reader = JournalReader::open(data_dir, from);
       if (reader) return Recovery(data_dir, std::move(snapshot), std::move(reader).value(), std::move(messages));
+      // Only a snapshot of another history (no batch boundary with its anchor's chain) is
+      // skipped; missing records, gaps and damage refuse.
       if (reader.error().code != Errc::snapshot_journal_mismatch) return fail(std::move(reader).error());
       messages.push_back(fmt::format("skipped snapshot {}: {}", snapshot.info.file.string(), reader.error().to_string()));
       if (snapshot.info.follows.raw() == 0) break;
       limit = SeqNo{snapshot.info.follows.raw() - 1};
     }
   }
-  JournalReader::Options all;
-  all.verify_chain = options.verify_chain;
-  auto reader = JournalReader::open(data_dir, all);
+  auto reader = JournalReader::open(data_dir, base);
   if (!reader) return fail(std::move(reader).error());
   return Recovery(data_dir, std::nullopt, std::move(reader).value(), std::move(messages));
 }

@@ -13,8 +13,14 @@
 // batch boundary of this journal with the same chain value; broken or foreign ones are
 // skipped with a message, falling back to older ones and finally to a full replay from
 // seq 1. The journal reader then yields exactly the records after the snapshot, verifying
-// the chain from the anchor on. Recovery only reads; open_writer() is the one step that
-// changes files (the torn tail), so recovering twice gives the same result.
+// the chain from the anchor on.
+//
+// Damage refuses, never resets: a snapshot exists only once its records were durable, so a
+// journal that ends before the newest snapshot file's sequence (segments deleted, none left,
+// a snapshot beyond the end) is journal_records_missing, and a segment missing around a
+// snapshot's anchor is journal_sequence_gap; both name the files and the missing sequences.
+// Recovery only reads; open_writer() is the one step that changes files (the torn tail), so
+// recovering twice gives the same result.
 #pragma once
 
 #include <filesystem>

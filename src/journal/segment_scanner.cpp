@@ -25,7 +25,7 @@ Status<Error> SegmentScanner::open() {
     state_ = State::reading;
     return {};
   }
-  if (options_.is_last && d.torn_candidate && !intact_batch_header_after(0)) {
+  if (options_.is_last && d.cut_short) {
     torn_ = TornTail{name_, 0, image_.size(), d.reason, true};
     state_ = State::ended;
     return {};
@@ -35,45 +35,42 @@ Status<Error> SegmentScanner::open() {
   return fail(error_);
 }
 
-bool SegmentScanner::intact_batch_header_after(std::uint64_t offset) const noexcept {
-  std::array<std::byte, 4> magic{};
-  store_le<std::uint32_t>(magic.data(), kBatchMagic);
-  auto it = image_.begin() + static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(offset, image_.size()));
-  BatchHeader ignored;
-  while ((it = std::search(it, image_.end(), magic.begin(), magic.end())) != image_.end()) {
-    const auto at = static_cast<std::size_t>(it - image_.begin());
-    if (!decode_batch_header(image_.subspan(at), ignored)) return true;
-    ++it;
-  }
-  return false;
+// The batch header at pos_, and that its body is within the image.
+Defect SegmentScanner::batch_at_pos(BatchHeader& b) const noexcept {
+  if (const Defect d = decode_batch_header(image_.subspan(pos_), b, next_seq_)) return d;
+  if (b.body_size > image_.size() - pos_ - kBatchHeaderSize) return cut_short_defect("batch body cut short");
+  return {};
 }
 
 Status<Error> SegmentScanner::seek(const ChainPoint& anchor) {
   STRIKE_ASSERT(state_ == State::reading && batches_ == 0, "seek() right after open()");
-  auto mismatch = [&](std::string_view why) {
+  auto fail_with = [&](Errc code, std::string why) {
     state_ = State::failed;
-    error_ = error_at(Errc::snapshot_journal_mismatch, pos_, next_seq_,
-                      fmt::format("no batch boundary matches the anchor (seq {}, chain {}): {}", anchor.seq.raw(),
-                                  to_hex(anchor.hash), why));
+    error_ = error_at(code, pos_, next_seq_, why);
     return fail(error_);
+  };
+  auto mismatch = [&](std::string_view why) {
+    return fail_with(Errc::snapshot_journal_mismatch,
+                     fmt::format("no batch boundary matches the anchor (seq {}, chain {}): {}", anchor.seq.raw(),
+                                 to_hex(anchor.hash), why));
+  };
+  // The segment (or what a crash left of its last batch) ends before the anchor: records the
+  // anchor's snapshot covers are not here. JournalReader says what that means.
+  auto ends_before = [&] {
+    return fail_with(Errc::journal_records_missing, fmt::format("the segment ends at seq {}, before the anchor at seq {}",
+                                                                next_seq_.raw() - 1, anchor.seq.raw()));
   };
   if (anchor.seq.raw() + 1 < next_seq_.raw()) return mismatch("the segment starts after it");
   while (next_seq_.raw() <= anchor.seq.raw()) {
-    if (pos_ == image_.size()) return mismatch("the segment ends before it");
+    if (pos_ == image_.size()) return ends_before();
     BatchHeader b;
-    const Defect d = decode_batch_header(image_.subspan(pos_), b);
-    if (d || b.body_size > image_.size() - pos_ - kBatchHeaderSize) {
-      if (options_.is_last && (!d || d.torn_candidate)) return mismatch("the journal ends (torn) before it");
-      state_ = State::failed;
-      error_ = error_at(d ? d.code : Errc::journal_corrupt, pos_, next_seq_, d ? d.reason : "batch body truncated");
-      return fail(error_);
+    if (const Defect d = batch_at_pos(b)) {
+      if (options_.is_last && d.cut_short) return ends_before();
+      return fail_with(d.code, d.reason);
     }
-    if (b.first_seq != next_seq_) {
-      state_ = State::failed;
-      error_ = error_at(Errc::journal_sequence_gap, pos_, next_seq_,
-                        fmt::format("batch starts at seq {}, expected {}", b.first_seq.raw(), next_seq_.raw()));
-      return fail(error_);
-    }
+    if (b.first_seq != next_seq_)
+      return fail_with(Errc::journal_sequence_gap,
+                       fmt::format("batch starts at seq {}, expected {}", b.first_seq.raw(), next_seq_.raw()));
     if (b.last_seq() > anchor.seq) return mismatch(fmt::format("it lies inside batch {}..{}", b.first_seq.raw(), b.last_seq().raw()));
     pos_ += kBatchHeaderSize + b.body_size;
     next_seq_ = SeqNo{b.last_seq().raw() + 1};
@@ -87,23 +84,23 @@ Status<Error> SegmentScanner::seek(const ChainPoint& anchor) {
 std::optional<SegmentScanner::Fault> SegmentScanner::load_batch() noexcept {
   const std::uint64_t at = pos_;
   BatchHeader b;
-  if (const Defect d = decode_batch_header(image_.subspan(at), b)) return Fault{d, at, next_seq_};
+  if (const Defect d = batch_at_pos(b)) return Fault{d, at, next_seq_};
   if (b.first_seq != next_seq_)
     return Fault{hard_defect("batch does not start at the next sequence", Errc::journal_sequence_gap), at, next_seq_};
   const std::uint64_t body = at + kBatchHeaderSize;
-  if (b.body_size > image_.size() - body) return Fault{torn_defect("batch body truncated"), at, next_seq_};
   const std::uint64_t end = body + b.body_size;
 
-  // Every record: bounds, CRC, sequence, flags.
+  // Every record: bounds, CRC, sequence, flags. The batch is all there, so any defect in it
+  // is damage, not a torn write.
   std::uint64_t p = body;
   SeqNo expect = next_seq_;
   std::uint32_t count = 0;
   while (p < end) {
-    if (end - p < kRecordHeaderSize) return Fault{torn_defect("record header runs past the batch"), p, expect};
+    if (end - p < kRecordHeaderSize) return Fault{hard_defect("record header runs past the batch"), p, expect};
     const RecordHeader h = decode_record_header(image_.data() + p);
     if (h.length < kRecordHeaderSize || h.length > end - p)
-      return Fault{torn_defect("record length out of bounds"), p, expect};
-    if (record_crc(image_.subspan(p, h.length)) != h.crc) return Fault{torn_defect("record CRC mismatch"), p, expect};
+      return Fault{hard_defect("record length out of bounds"), p, expect};
+    if (record_crc(image_.subspan(p, h.length)) != h.crc) return Fault{hard_defect("record CRC mismatch"), p, expect};
     if (h.seq != expect)
       return Fault{hard_defect("record sequence is not the next one", Errc::journal_sequence_gap), p, expect};
     if (h.flags != 0) return Fault{hard_defect("record has reserved flags set"), p, expect};
@@ -131,7 +128,7 @@ std::optional<SegmentScanner::Fault> SegmentScanner::load_batch() noexcept {
 }
 
 ReadStatus SegmentScanner::settle(const Fault& f) {
-  if (options_.is_last && f.defect.torn_candidate && !intact_batch_header_after(pos_ + 1)) {
+  if (options_.is_last && f.defect.cut_short) {
     torn_ = TornTail{name_, pos_, image_.size() - pos_, f.defect.reason, false};
     state_ = State::ended;
     return ReadStatus::end;

@@ -7,18 +7,20 @@
 // count, and (with verify_chain) the SHA-256 chain. So a consumer never sees a record of a
 // batch that was not completely and correctly written.
 //
-// Torn tail versus corruption. A crash can leave the journal's last segment with an
-// incomplete or garbled last batch (or an incomplete segment header, if it died creating the
-// file). That batch was never acknowledged (the writer reports a batch durable only after it
-// is fully on disk), so it is dropped: the scanner ends cleanly and reports a TornTail. A
-// problem is treated as torn only if all of these hold:
-//   - the segment is the journal's last (`is_last`),
-//   - the problem is what an interrupted write produces: missing bytes, a bad magic, or a
-//     CRC mismatch (a record or header with a valid CRC but a wrong sequence or chain is
-//     tampering or a bug, never a torn write),
-//   - no intact batch header (magic and CRC valid) follows it in the segment: a crash stops
-//     the writer, so good data after bad data means the bad data is corruption.
-// Anything else is an error naming the file, the byte offset and the sequence.
+// Torn tail versus corruption. A crash during a write leaves the journal's last segment
+// ending in a *prefix* of the batch being written (or of the segment header, if it died
+// creating the file): the file ends before the batch does. That batch was never acknowledged
+// (the writer reports a batch durable only after it is completely written and synced), so it
+// is dropped: the scanner ends cleanly and reports a TornTail. Only that is torn:
+//   - the segment is the journal's last (`is_last`), and
+//   - the file ends inside the batch: its header is cut short (and the bytes present begin
+//     like a batch header: magic, reserved zeros, the expected sequence), or its header is
+//     intact and the body is cut short.
+// A batch whose bytes are all there but whose header or a record fails its CRC (or has a bad
+// magic, or zeros or garbage in place of a header) cannot come from an interrupted append:
+// it may have been acknowledged and damaged since, so it is an error even at the very end,
+// naming the file, the byte offset and the sequence. `strike journal truncate` is the
+// operator's explicit way past it.
 #pragma once
 
 #include <cstdint>
@@ -69,8 +71,10 @@ class SegmentScanner {
   const SegmentHeader& header() const noexcept { return header_; }
 
   // Skips (without hashing) to the batch that starts right after `anchor`, checking that the
-  // chain there equals anchor.hash; snapshot_journal_mismatch if the segment has no batch
-  // boundary at anchor.seq or the chain differs. Call after open(), before next().
+  // chain there equals anchor.hash. Errors: snapshot_journal_mismatch if the segment has no
+  // batch boundary at anchor.seq or the chain differs; journal_records_missing if the
+  // segment (or its intact part, when the last one is torn) ends before anchor.seq; damage on
+  // the way. Call after open(), before next().
   Status<Error> seek(const ChainPoint& anchor);
 
   // The next record, or end, or error (then error() says what, where).
@@ -96,9 +100,10 @@ class SegmentScanner {
   };
   // Verifies the batch at pos_; on success makes its records current.
   std::optional<Fault> load_batch() noexcept;
+  // Decodes the batch header at pos_ and checks its body is within the image.
+  Defect batch_at_pos(BatchHeader& b) const noexcept;
   // Ends the scan at `f`: a torn tail if the rules allow, otherwise an error.
   ReadStatus settle(const Fault& f);
-  bool intact_batch_header_after(std::uint64_t offset) const noexcept;
   Error error_at(Errc code, std::uint64_t offset, SeqNo seq, std::string_view reason) const;
 
   std::span<const std::byte> image_;

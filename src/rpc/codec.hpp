@@ -67,6 +67,8 @@ void encode_result(const Request& request, const engine::Outcome& outcome, const
 void encode_query(const Request& request, const engine::Engine& engine, const history::HistoryStore* history,
                   std::string& out);
 void encode_error(const DecodeError& error, std::string& out);
+// An error whose detail is given rather than the reason's message (e.g. why the journal failed).
+void encode_error(const RequestId& id, Errc reason, std::string_view detail, std::string& out);
 // A query the sequencer answers itself (state hash, snapshot): `result` is raw JSON.
 void encode_raw_result(const RequestId& id, std::string_view result, std::string& out);
 

@@ -287,6 +287,7 @@ WireError wire_error(Errc reason) noexcept {
     case Errc::unknown_instrument: return {10020, "invalid_or_unsupported_instrument"};
     case Errc::instrument_halted: return {10012, "book_closed"};
     case Errc::instrument_expired: return {10010, "already_closed"};
+    case Errc::journal_failed: return {13028, "temporarily_unavailable"};
     default: return {11030, "other_reject"};
   }
 }
@@ -482,6 +483,15 @@ void encode_error(const DecodeError& error, std::string& out) {
     return;
   }
   put_error(out, error.id, error.reason, error.param_name());
+}
+
+void encode_error(const RequestId& id, Errc reason, std::string_view detail, std::string& out) {
+  const WireError w = wire_error(reason);
+  out += "{\"jsonrpc\":\"2.0\",\"id\":";
+  put_id(out, id);
+  put(out, ",\"error\":{{\"code\":{},\"message\":\"{}\",\"data\":{{\"reason\":\"{}\",\"detail\":", w.code, w.message, name(reason));
+  put_string(out, detail);
+  out += "}}}\n";
 }
 
 void encode_raw_result(const RequestId& id, std::string_view result, std::string& out) {

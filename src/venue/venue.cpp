@@ -117,13 +117,18 @@ Result<std::unique_ptr<Venue>> Venue::open(const InstrumentRegistry& instruments
                                               "the whole journal ({} records)", rebuilt.replayed));
   }
   v->engine_ = std::move(engine).value();
+  // Recovery refuses a journal that ends before its snapshot; this is the last check before
+  // the writer changes any file (it truncates a torn tail).
+  if (recovery->journal().end().head.seq != v->engine_->last_seq())
+    return fail(Errc::journal_records_missing, fmt::format("{}: the journal ends at seq {} but the recovered state is at seq {}",
+                                                           options.data_dir.string(), recovery->journal().end().head.seq.raw(),
+                                                           v->engine_->last_seq().raw()));
   journal::WriterOptions w;
   w.durability = options.durability;
+  w.faults = options.journal_faults;
   auto writer = recovery->open_writer(w);
   if (!writer) return fail(std::move(writer).error());
   v->writer_ = std::move(writer).value();
-  STRIKE_ASSERT(v->writer_->next_sequence().raw() == v->engine_->last_seq().raw() + 1, "journal at {} but engine at {}",
-                v->writer_->next_sequence().raw(), v->engine_->last_seq().raw());
   v->writer_->start_flusher(options.flusher_idle);
   if (v->engine_->last_seq().raw() == 0) {
     // A new journal: the configuration first, its text beside the journal.

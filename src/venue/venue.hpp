@@ -43,6 +43,8 @@ struct VenueOptions {
   // stores it in DIR/config by digest, so replay can find the configuration it was written with.
   std::string config_text;
   std::string config_extension = ".toml";
+  // Tests only: makes the journal's I/O fail on cue (journal/journal_writer.hpp). Must outlive the venue.
+  journal::IoFaults* journal_faults = nullptr;
 };
 
 // What recovery found and did.

@@ -40,6 +40,10 @@ grep -q '0 records' "$tmp/out" || { echo "FAIL: journal verify output"; failures
 expect 0 "journal dump of an empty data directory" -- journal dump --data-dir "$tmp/data"
 expect 2 "journal verify without --data-dir is a usage error" -- journal verify
 expect 2 "journal verify of a missing directory is a usage error" -- journal verify --data-dir "$tmp/none"
+expect 2 "journal truncate without --after is a usage error" -- journal truncate --data-dir "$tmp/data"
+expect 0 "journal truncate of an empty journal drops nothing" -- journal truncate --data-dir "$tmp/data" --after 0
+grep -q 'nothing to drop' "$tmp/out" || { echo "FAIL: journal truncate output"; failures=$((failures + 1)); }
+expect 0 "journal truncate --confirm of an empty journal changes nothing" -- journal truncate --data-dir "$tmp/data" --after 0 --confirm
 # strike price: the CSV contract (docs/pricing.md)
 printf 'type,forward,strike,expiry,vol\ncall,19,19,0.75,0.28\nput,100,120,0,0.3\nfoo,1,1,1,1\n' >"$tmp/in.csv"
 "$strike" price <"$tmp/in.csv" >"$tmp/out.csv" 2>"$tmp/err"

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "../journal/journal_test_util.hpp"
 #include "app/commands.hpp"
 #include "core/byte_buffer.hpp"
 #include "engine/command_codec.hpp"
+#include "journal/recovery.hpp"
 #include "journal/snapshot_store.hpp"
 
 namespace strike::app {
@@ -147,6 +149,180 @@ TEST(JournalCommand, DumpStartsAtFromAndStopsAtLimit) {
   EXPECT_NE(r.out.find("\n5 "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\n7 "), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("\n8 "), std::string::npos) << r.out;
+}
+
+
+// --- every case `strike exec` refuses, `journal verify` reports with a non-zero exit ------
+
+// Recovery as `strike exec` runs it: opens and reads to the end. Returns the error, if any.
+std::optional<Error> exec_refusal(const fs::path& dir) {
+  auto rec = Recovery::open(dir);
+  if (!rec) return rec.error();
+  RecordView r;
+  ReadStatus st;
+  while ((st = rec->journal().next(r)) == ReadStatus::record) {
+  }
+  if (st == ReadStatus::error) return rec->journal().error();
+  return std::nullopt;
+}
+
+TEST(JournalCommand, VerifyFailsWhenSnapshotsExistButTheJournalDoesNot) {
+  ScratchDir dir;
+  write_journal(dir.path(), 50);
+  ASSERT_TRUE(SnapshotStore(dir.path()).write(SeqNo{50}, end_of(dir.path()).head, {}).ok());
+  for (const auto& s : segments_of(dir.path())) fs::remove(s.path);
+  ASSERT_TRUE(exec_refusal(dir.path()).has_value());
+  const CommandRun r = run("journal verify --data-dir " + dir.path().string());
+  EXPECT_EQ(r.exit_code, kExitFailure) << r.out;
+  EXPECT_NE(r.err.find("records 1..50 are missing"), std::string::npos) << r.out << r.err;
+}
+
+TEST(JournalCommand, VerifyFailsOnASnapshotBeyondTheEndOfTheJournal) {
+  ScratchDir dir;
+  write_journal(dir.path(), 50);
+  ASSERT_TRUE(SnapshotStore(dir.path()).write(SeqNo{80}, end_of(dir.path()).head, {}).ok());
+  ASSERT_TRUE(exec_refusal(dir.path()).has_value());
+  const CommandRun r = run("journal verify --data-dir " + dir.path().string());
+  EXPECT_EQ(r.exit_code, kExitFailure) << r.out;
+  EXPECT_NE(r.err.find("records 51..80 are missing"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("snapshot-00000000000000000080.snapshot"), std::string::npos) << r.err;
+}
+
+TEST(JournalCommand, VerifyFailsWhenTheLastSegmentsBehindASnapshotAreDeleted) {
+  ScratchDir dir;
+  WriterOptions o = small_options();
+  o.segment_bytes = 2048;
+  {
+    auto w = open_writer(dir.path(), o);
+    append_range(*w, 200, 8);
+    ASSERT_TRUE(SnapshotStore(dir.path()).write(SeqNo{200}, w->durable_point(), {}).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  const auto segs = segments_of(dir.path());
+  ASSERT_GT(segs.size(), 2u);
+  fs::remove(segs.back().path);
+  ASSERT_TRUE(exec_refusal(dir.path()).has_value());
+  const CommandRun r = run("journal verify --data-dir " + dir.path().string());
+  EXPECT_EQ(r.exit_code, kExitFailure) << r.out;
+  EXPECT_NE(r.err.find(fmt::format("records {}..200 are missing", segs.back().first_seq.raw())), std::string::npos)
+      << r.out << r.err;
+}
+
+TEST(JournalCommand, VerifyFailsOnAMissingMiddleSegment) {
+  ScratchDir dir;
+  WriterOptions o = small_options();
+  o.segment_bytes = 2048;
+  { auto w = open_writer(dir.path(), o); append_range(*w, 200, 8); }
+  const auto segs = segments_of(dir.path());
+  ASSERT_GT(segs.size(), 2u);
+  fs::remove(segs[1].path);
+  ASSERT_TRUE(exec_refusal(dir.path()).has_value());
+  const CommandRun r = run("journal verify --data-dir " + dir.path().string());
+  EXPECT_EQ(r.exit_code, kExitFailure) << r.out;
+  EXPECT_NE(r.err.find("journal_sequence_gap"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(segs[2].path.string()), std::string::npos) << r.err;
+}
+
+TEST(JournalCommand, VerifyFailsOnACorruptLastBatchAndNamesTheLastIntactSequence) {
+  ScratchDir dir;
+  write_journal(dir.path(), 50);  // batches of 8: the last holds 49..50
+  const fs::path seg = segments_of(dir.path()).back().path;
+  auto bytes = read_bytes(seg);
+  bytes[bytes.size() - 3] ^= 1;
+  write_bytes(seg, bytes);
+  ASSERT_TRUE(exec_refusal(dir.path()).has_value());
+  const CommandRun r = run("journal verify --data-dir " + dir.path().string());
+  EXPECT_EQ(r.exit_code, kExitFailure) << r.out;
+  EXPECT_NE(r.err.find(seg.string() + ": offset "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(": seq 50: record CRC mismatch"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("intact through seq 48"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("strike journal truncate --data-dir " + dir.path().string() + " --after 48"), std::string::npos)
+      << r.err;
+}
+
+// --- truncate: the operator's explicit way past damage ---------------------------------------
+
+TEST(JournalCommand, TruncateWithoutConfirmSaysWhatItWouldDropAndChangesNothing) {
+  ScratchDir dir;
+  write_journal(dir.path(), 50);
+  const fs::path seg = segments_of(dir.path()).back().path;
+  auto bytes = read_bytes(seg);
+  bytes[bytes.size() - 3] ^= 1;
+  write_bytes(seg, bytes);
+  const CommandRun r = run("journal truncate --data-dir " + dir.path().string() + " --after 48");
+  EXPECT_EQ(r.exit_code, kExitFailure);
+  const std::uint64_t cut = batch_offsets(seg).back();
+  EXPECT_NE(r.out.find(fmt::format("cut {} at offset {}: drops {} bytes", seg.string(), cut, bytes.size() - cut)),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("seq 50: record CRC mismatch"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--confirm"), std::string::npos) << r.out;
+  EXPECT_EQ(read_bytes(seg), bytes);
+}
+
+TEST(JournalCommand, TruncateWithConfirmDropsTheDamagedTailAndRecoveryStarts) {
+  ScratchDir dir;
+  write_journal(dir.path(), 50);
+  const fs::path seg = segments_of(dir.path()).back().path;
+  auto bytes = read_bytes(seg);
+  bytes[bytes.size() - 3] ^= 1;
+  write_bytes(seg, bytes);
+  ASSERT_TRUE(exec_refusal(dir.path()).has_value());
+  const CommandRun r = run("journal truncate --data-dir " + dir.path().string() + " --after 48 --confirm");
+  EXPECT_EQ(r.exit_code, kExitOk) << r.out << r.err;
+  EXPECT_NE(r.out.find("the journal now ends at seq 48"), std::string::npos) << r.out;
+  EXPECT_FALSE(exec_refusal(dir.path()).has_value());
+  EXPECT_EQ(read_all(dir.path()).seqs, iota(1, 48));
+  auto rec = Recovery::open(dir.path()).value();
+  RecordView rv;
+  while (rec.journal().next(rv) == ReadStatus::record) {
+  }
+  auto w = rec.open_writer(small_options());
+  ASSERT_TRUE(w.ok()) << w.error().to_string();
+  EXPECT_EQ(w.value()->next_sequence().raw(), 49u);
+}
+
+TEST(JournalCommand, TruncateInsideABatchIsRefusedNamingTheBatchBoundaries) {
+  ScratchDir dir;
+  write_journal(dir.path(), 50);  // batches 1..8, 9..16, ...
+  const auto before = read_bytes(segments_of(dir.path()).back().path);
+  const CommandRun r = run("journal truncate --data-dir " + dir.path().string() + " --after 20 --confirm");
+  EXPECT_EQ(r.exit_code, kExitFailure);
+  EXPECT_NE(r.err.find("seq 20 is inside batch 17..24"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--after 16 or --after 24"), std::string::npos) << r.err;
+  EXPECT_EQ(read_bytes(segments_of(dir.path()).back().path), before);
+}
+
+TEST(JournalCommand, TruncateRemovesLaterSegmentsAndSnapshotsBeyondTheCut) {
+  ScratchDir dir;
+  WriterOptions o = small_options();
+  o.segment_bytes = 2048;
+  const SnapshotStore store(dir.path());
+  {
+    auto w = open_writer(dir.path(), o);
+    append_range(*w, 40, 8);
+    ASSERT_TRUE(store.write(SeqNo{40}, w->durable_point(), {}).ok());
+    append_range(*w, 200, 8);
+    ASSERT_TRUE(store.write(SeqNo{200}, w->durable_point(), {}).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  const auto segs = segments_of(dir.path());
+  std::size_t keep = 0;  // the segment holding seq 48 is cut; every later one goes
+  while (keep + 1 < segs.size() && segs[keep + 1].first_seq.raw() <= 48) ++keep;
+  ASSERT_GT(segs.size(), keep + 2);
+  const CommandRun r = run("journal truncate --data-dir " + dir.path().string() + " --after 48 --confirm");
+  EXPECT_EQ(r.exit_code, kExitOk) << r.out << r.err;
+  for (std::size_t i = keep + 1; i < segs.size(); ++i) {
+    EXPECT_NE(r.out.find("remove segment " + segs[i].path.string()), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(segs[i].path));
+  }
+  EXPECT_NE(r.out.find("remove snapshot " + (dir.path() / "snapshots" / snapshot_file_name(SeqNo{200})).string()),
+            std::string::npos)
+      << r.out;
+  ASSERT_EQ(store.list()->size(), 1u);
+  EXPECT_EQ(store.list()->front().filename(), snapshot_file_name(SeqNo{40}));
+  EXPECT_FALSE(exec_refusal(dir.path()).has_value());
+  EXPECT_EQ(read_all(dir.path()).seqs, iota(1, 48));
 }
 
 }  // namespace

@@ -370,22 +370,45 @@ TEST(JournalTornTail, CutAtRandomOffsetsOfTheLastSegmentKeepsEveryCompleteBatch)
   }
 }
 
-TEST(JournalTornTail, GarbageOrZerosAfterTheLastBatchAreDropped) {
+// A crash leaves a prefix of what the writer wrote; bytes after the last batch that are not
+// the beginning of a batch header (zeros, garbage, a complete header with a bad CRC) were not
+// written by an interrupted append: recovery refuses rather than guess.
+TEST(JournalCorruption, GarbageOrZerosAfterTheLastBatchAreRefusedNotTruncated) {
   ScratchDir dir;
   { auto w = open_writer(dir.path()); append_range(*w, 50, 10); }
   const fs::path seg = segments_of(dir.path()).back().path;
   const auto clean = read_bytes(seg);
   std::mt19937_64 rng(5);
-  for (const bool zeros : {true, false}) {
-    auto bytes = clean;
-    for (int i = 0; i < 333; ++i) bytes.push_back(zeros ? '\0' : static_cast<char>(rng()));
-    write_bytes(seg, bytes);
+  for (const std::size_t extra : {std::size_t{5}, std::size_t{333}}) {
+    for (const bool zeros : {true, false}) {
+      auto bytes = clean;
+      for (std::size_t i = 0; i < extra; ++i) bytes.push_back(zeros ? '\0' : static_cast<char>('A' + rng() % 26));
+      write_bytes(seg, bytes);
+      ReadBack r = read_all(dir.path());
+      ASSERT_EQ(r.status, ReadStatus::error) << extra << " bytes of " << (zeros ? "zeros" : "garbage");
+      EXPECT_EQ(r.error.code, Errc::journal_corrupt);
+      EXPECT_NE(r.error.detail.find(seg.string() + ": offset " + std::to_string(clean.size()) + ": seq 51:"),
+                std::string::npos)
+          << r.error.detail;
+      EXPECT_EQ(r.seqs, iota(1, 50));
+    }
+  }
+}
+
+// The beginning of a batch header, cut short, is what a crash leaves: a torn tail.
+TEST(JournalTornTail, ABatchHeaderCutShortIsATornTail) {
+  ScratchDir dir;
+  { auto w = open_writer(dir.path()); append_range(*w, 50, 10); }
+  const fs::path seg = segments_of(dir.path()).back().path;
+  const auto full = read_bytes(seg);
+  const std::uint64_t last = batch_offsets(seg).back();
+  for (std::uint64_t keep = 1; keep < kBatchHeaderSize; ++keep) {
+    write_bytes(seg, std::vector<char>(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(last + keep)));
     ReadBack r = read_all(dir.path());
-    ASSERT_EQ(r.status, ReadStatus::end) << r.error.to_string();
-    EXPECT_EQ(r.seqs, iota(1, 50));
+    ASSERT_EQ(r.status, ReadStatus::end) << "header cut after " << keep << " bytes: " << r.error.to_string();
     ASSERT_TRUE(r.end.torn);
-    EXPECT_EQ(r.end.torn->offset, clean.size());
-    EXPECT_EQ(r.end.torn->bytes, 333u);
+    EXPECT_EQ(r.end.torn->offset, last);
+    EXPECT_EQ(r.seqs, iota(1, 40));
   }
 }
 
@@ -459,20 +482,62 @@ TEST(JournalCorruption, AFlippedByteInAnEarlierSegmentIsRefused) {
   EXPECT_NE(r.error.detail.find(segs[1].path.string()), std::string::npos) << r.error.detail;
 }
 
-TEST(JournalCorruption, DamageInsideTheLastBatchReadsAsATornWrite) {
-  // Indistinguishable from an interrupted write, and never acknowledged if it was one: the
-  // batch is dropped and reported, not silently kept.
+// A batch whose every byte is there but whose CRC fails was not cut short by a crash: a crash
+// during pwritev leaves a prefix of the batch, never a complete one with other bytes. Such a
+// batch may well have been acknowledged (fdatasync'd, then damaged), so it is refused even at
+// the very end of the journal, naming the file, offset and sequence.
+TEST(JournalCorruption, AFlippedByteInTheLastCompleteBatchIsCorruptionNotATornWrite) {
   ScratchDir dir;
   { auto w = open_writer(dir.path()); append_range(*w, 30, 10); }
   const fs::path seg = segments_of(dir.path()).back().path;
-  auto bytes = read_bytes(seg);
+  const auto clean = read_bytes(seg);
+  const std::uint64_t last = batch_offsets(seg).back();
+  // Every byte of the last batch's header, and every fifth of its records.
+  for (std::uint64_t at = last; at < clean.size(); at += at < last + kBatchHeaderSize ? 1 : 5) {
+    auto bytes = clean;
+    bytes[at] ^= 0x40;
+    write_bytes(seg, bytes);
+    ReadBack r = read_all(dir.path());
+    ASSERT_EQ(r.status, ReadStatus::error) << "byte " << at << " flipped";
+    const auto seq_at = r.error.detail.find(": seq ");
+    ASSERT_NE(seq_at, std::string::npos) << r.error.detail;
+    const auto seq = std::stoull(r.error.detail.substr(seq_at + 6));
+    EXPECT_TRUE(seq >= 21 && seq <= 30) << r.error.detail;  // the batch's own records
+    EXPECT_NE(r.error.detail.find(seg.string() + ": offset "), std::string::npos) << r.error.detail;
+    EXPECT_EQ(r.seqs, iota(1, 20));
+  }
+  // A record's CRC names the record itself.
+  auto bytes = clean;
   bytes[bytes.size() - 5] ^= 0x40;
   write_bytes(seg, bytes);
   ReadBack r = read_all(dir.path());
-  ASSERT_EQ(r.status, ReadStatus::end);
-  EXPECT_EQ(r.seqs, iota(1, 20));
-  ASSERT_TRUE(r.end.torn);
-  EXPECT_EQ(r.end.torn->reason, "record CRC mismatch");
+  ASSERT_EQ(r.status, ReadStatus::error);
+  EXPECT_EQ(r.error.code, Errc::journal_corrupt);
+  const std::uint64_t record30 = clean.size() - kRecordHeaderSize - payload_of(30).size();
+  EXPECT_NE(r.error.detail.find(seg.string() + ": offset " + std::to_string(record30) + ": seq 30: record CRC mismatch"),
+            std::string::npos)
+      << r.error.detail;
+}
+
+// The same for a segment header: shorter than 64 bytes is a crash while creating the segment;
+// 64 bytes with a bad CRC is damage, and the file is not removed.
+TEST(JournalCorruption, ACompleteSegmentHeaderWithABadCrcIsCorruptionEvenInTheLastSegment) {
+  ScratchDir dir;
+  WriterOptions o = small_options();
+  o.segment_bytes = 2048;
+  { auto w = open_writer(dir.path(), o); append_range(*w, 100, 5); }
+  const fs::path next = dir.journal() / segment_file_name(SeqNo{101});
+  // A well-formed header for seq 101 (as rotation writes it), then one flipped byte.
+  std::array<std::byte, kSegmentHeaderSize> h{};
+  encode_segment_header(SegmentHeader{SeqNo{101}, end_of(dir.path()).head.hash}, h.data());
+  std::vector<char> header(kSegmentHeaderSize);
+  std::memcpy(header.data(), h.data(), h.size());
+  header[30] ^= 1;
+  write_bytes(next, header);
+  ReadBack r = read_all(dir.path());
+  ASSERT_EQ(r.status, ReadStatus::error);
+  EXPECT_NE(r.error.detail.find(next.string() + ": offset 0"), std::string::npos) << r.error.detail;
+  EXPECT_NE(r.error.detail.find("segment header CRC mismatch"), std::string::npos) << r.error.detail;
 }
 
 // Rewrites a record's payload and fixes its CRC, as a forger would: only the chain notices.
@@ -558,6 +623,68 @@ TEST(JournalCorruption, AMissingFirstSegmentIsASequenceGap) {
   EXPECT_EQ(read_all(dir.path()).error.code, Errc::journal_sequence_gap);
 }
 
+// --- I/O failures (a full disk) --------------------------------------------------------------
+
+// The third batch write fails with ENOSPC after writing `kept` bytes of the batch, as a disk
+// that fills up does. The writer stops for good; the two durable batches are intact; whatever
+// prefix of the failed batch reached the file is a torn tail; once space is back, a new writer
+// truncates it and carries on.
+TEST(JournalFailure, AFailedBatchWriteStopsTheWriterAndLeavesOnlyATornTail) {
+  std::uint64_t batch = kBatchHeaderSize;  // the size of the failing batch, records 21..30
+  for (std::uint64_t seq = 21; seq <= 30; ++seq) batch += kRecordHeaderSize + payload_of(seq).size();
+  for (const std::uint64_t kept : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{63}, std::uint64_t{64},
+                                   std::uint64_t{65}, std::uint64_t{500}, batch - 1}) {
+    ScratchDir dir;
+    IoFaults faults;
+    faults.fail_write = 3;
+    faults.short_write_bytes = kept;
+    WriterOptions o = small_options(Durability::fsync);
+    o.faults = &faults;
+    auto w = open_writer(dir.path(), o);
+    for (std::uint64_t seq = 1; seq <= 30; ++seq) {
+      ASSERT_TRUE(w->append(time_of(seq), type_of(seq), payload_of(seq)).ok());
+      if (seq % 10 == 0) (void)w->do_work();
+    }
+    ASSERT_TRUE(w->failed());
+    EXPECT_EQ(w->durable_sequence().raw(), 20u);
+    EXPECT_EQ(w->failure().code, Errc::journal_io);
+    EXPECT_NE(w->failure().detail.find("No space left on device"), std::string::npos) << w->failure().detail;
+    EXPECT_EQ(w->append(time_of(31), type_of(31), payload_of(31)).status, AppendStatus::failed);
+    EXPECT_EQ(w->do_work(), 0);  // stopped for good
+    EXPECT_FALSE(w->close().ok());
+    w.reset();
+
+    const ReadBack r = read_all(dir.path());
+    ASSERT_EQ(r.status, ReadStatus::end) << "kept " << kept << ": " << r.error.to_string();
+    EXPECT_EQ(r.seqs, iota(1, 20));
+    EXPECT_EQ(r.end.torn.has_value(), kept > 0);
+    auto again = open_writer(dir.path(), small_options(Durability::fsync));
+    append_range(*again, 40, 10);
+    ASSERT_TRUE(again->close().ok());
+    const ReadBack after = read_all(dir.path());
+    ASSERT_EQ(after.status, ReadStatus::end) << after.error.to_string();
+    EXPECT_EQ(after.seqs, iota(1, 40));
+    EXPECT_EQ(after.bad_content, 0u);
+  }
+}
+
+TEST(JournalFailure, AFailedFdatasyncStopsTheWriterWithoutReportingTheBatchDurable) {
+  ScratchDir dir;
+  IoFaults faults;
+  faults.fail_sync = 2;
+  faults.error = EIO;
+  WriterOptions o = small_options(Durability::fsync);
+  o.faults = &faults;
+  auto w = open_writer(dir.path(), o);
+  append_range(*w, 10, 10);
+  for (std::uint64_t seq = 11; seq <= 20; ++seq) ASSERT_TRUE(w->append(time_of(seq), type_of(seq), payload_of(seq)).ok());
+  EXPECT_EQ(w->do_work(), 0);
+  ASSERT_TRUE(w->failed());
+  EXPECT_EQ(w->durable_sequence().raw(), 10u);
+  EXPECT_NE(w->failure().detail.find("cannot fdatasync"), std::string::npos) << w->failure().detail;
+  EXPECT_NE(w->failure().detail.find("Input/output error"), std::string::npos) << w->failure().detail;
+}
+
 // --- reading from a chain point (snapshots) ----------------------------------------------
 
 TEST(JournalReader, StartsAfterAChainPointAndSkipsThroughASequence) {
@@ -596,18 +723,19 @@ TEST(JournalReader, AChainPointThatIsNotInTheJournalIsAMismatch) {
 
   from.start = ChainPoint{SeqNo{45}, p.hash};  // not a batch boundary
   EXPECT_EQ(JournalReader::open(dir.path(), from).error().code, Errc::snapshot_journal_mismatch);
-  from.start = ChainPoint{SeqNo{80}, p.hash};  // beyond the end
-  EXPECT_EQ(JournalReader::open(dir.path(), from).error().code, Errc::snapshot_journal_mismatch);
+  from.start = ChainPoint{SeqNo{80}, p.hash};  // beyond the end: records are missing
+  EXPECT_EQ(JournalReader::open(dir.path(), from).error().code, Errc::journal_records_missing);
 }
 
-TEST(JournalReader, SkippingBeyondTheEndOfTheJournalIsAMismatch) {
+TEST(JournalReader, SkippingBeyondTheEndOfTheJournalMeansRecordsAreMissing) {
   ScratchDir dir;
   { auto w = open_writer(dir.path()); append_range(*w, 20, 10); }
   JournalReader::Options from;
   from.skip_through = SeqNo{25};  // a snapshot claims records the journal does not have
   ReadBack r = read_all(dir.path(), from);
   ASSERT_EQ(r.status, ReadStatus::error);
-  EXPECT_EQ(r.error.code, Errc::snapshot_journal_mismatch);
+  EXPECT_EQ(r.error.code, Errc::journal_records_missing);
+  EXPECT_NE(r.error.detail.find("records 21..25 are missing"), std::string::npos) << r.error.detail;
 }
 
 // --- crash ---------------------------------------------------------------------------------
@@ -699,6 +827,9 @@ TEST(JournalFuzzCorpus, DISABLED_WriteFuzzCorpus) {
   write_bytes(out / "torn_last_batch.journal", std::vector<char>(seg.begin(), seg.end() - 20));
   const auto offsets = batch_offsets(segments_of(dir.path()).back().path);
   write_bytes(out / "one_batch.journal", std::vector<char>(seg.begin(), seg.begin() + static_cast<std::ptrdiff_t>(offsets[1])));
+  // A second batch whose header is cut short after 30 bytes: a torn tail.
+  write_bytes(out / "batch_header_cut.journal",
+              std::vector<char>(seg.begin(), seg.begin() + static_cast<std::ptrdiff_t>(offsets[1] + 30)));
 }
 
 }  // namespace

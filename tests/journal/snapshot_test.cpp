@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include <fmt/format.h>
+
 #include "core/byte_buffer.hpp"
 #include "journal/recovery.hpp"
 #include "journal/snapshot_store.hpp"
@@ -359,8 +361,9 @@ TEST(Recovery, ASnapshotAheadOfTheJournalIsAnErrorAtTheEndOfReplay) {
   ASSERT_TRUE(SnapshotStore(dir.path()).write(SeqNo{150}, end.head, ToyEngine{}.save()).ok());
   const Recovered r = recover(dir.path());
   ASSERT_EQ(r.status, ReadStatus::error);
-  EXPECT_EQ(r.error.code, Errc::snapshot_journal_mismatch);
-  EXPECT_NE(r.error.detail.find("before the snapshot's seq 150"), std::string::npos) << r.error.detail;
+  EXPECT_EQ(r.error.code, Errc::journal_records_missing);
+  EXPECT_NE(r.error.detail.find("the journal ends at seq 100"), std::string::npos) << r.error.detail;
+  EXPECT_NE(r.error.detail.find("records 101..150 are missing"), std::string::npos) << r.error.detail;
 }
 
 TEST(Recovery, CorruptionBeforeTheTailRefusesToStart) {
@@ -374,6 +377,111 @@ TEST(Recovery, CorruptionBeforeTheTailRefusesToStart) {
   ASSERT_EQ(r.status, ReadStatus::error);
   EXPECT_EQ(r.error.code, Errc::journal_corrupt);
   EXPECT_NE(r.error.detail.find("seq 101:"), std::string::npos) << r.error.detail;
+}
+
+
+// --- damaged data directories: a snapshot proves its records were acknowledged ------------
+// A snapshot is written only once every record up to its sequence is durable, so a journal
+// that ends before a snapshot's sequence has lost acknowledged records. Recovery refuses,
+// naming what is missing, instead of skipping the snapshot and starting from less.
+
+TEST(Recovery, SnapshotsWithNoJournalAtAllRefuse) {
+  ScratchDir dir;
+  run_sequencer(dir.path(), 300, 10, 100);
+  for (const auto& s : segments_of(dir.path())) fs::remove(s.path);
+  const Recovered r = recover(dir.path());
+  ASSERT_EQ(r.status, ReadStatus::error) << "recovered " << r.engine.applied << " records";
+  EXPECT_EQ(r.error.code, Errc::journal_records_missing);
+  EXPECT_NE(r.error.detail.find(snapshot_file_name(SeqNo{300})), std::string::npos) << r.error.detail;
+  EXPECT_NE(r.error.detail.find("records 1..300 are missing"), std::string::npos) << r.error.detail;
+}
+
+TEST(Recovery, ASnapshotAnchoredAtGenesisWithNoJournalRefuses) {
+  // Taken before any batch was durable: its anchor is the genesis point.
+  ScratchDir dir;
+  run_sequencer(dir.path(), 60, 100, 1000);
+  ToyEngine e;
+  e.applied = 50;
+  ASSERT_TRUE(SnapshotStore(dir.path()).write(SeqNo{50}, ChainPoint{}, e.save()).ok());
+  for (const auto& s : segments_of(dir.path())) fs::remove(s.path);
+  const Recovered r = recover(dir.path());
+  ASSERT_EQ(r.status, ReadStatus::error) << "recovered " << r.engine.applied << " records";
+  EXPECT_EQ(r.error.code, Errc::journal_records_missing);
+  EXPECT_NE(r.error.detail.find("records 1..50 are missing"), std::string::npos) << r.error.detail;
+}
+
+TEST(Recovery, DeletedLastSegmentsBehindTheNewestSnapshotRefuse) {
+  ScratchDir dir;
+  WriterOptions o = small_options();
+  o.segment_bytes = 4096;
+  run_sequencer(dir.path(), 900, 10, 450, o);
+  const auto segs = segments_of(dir.path());
+  ASSERT_GT(segs.size(), 4u);
+  fs::remove(segs[segs.size() - 1].path);
+  fs::remove(segs[segs.size() - 2].path);
+  const std::uint64_t ends_at = segs[segs.size() - 2].first_seq.raw() - 1;
+  const Recovered r = recover(dir.path());
+  ASSERT_EQ(r.status, ReadStatus::error) << "recovered " << r.engine.applied << " records";
+  EXPECT_EQ(r.error.code, Errc::journal_records_missing);
+  EXPECT_NE(r.error.detail.find(snapshot_file_name(SeqNo{900})), std::string::npos) << r.error.detail;
+  EXPECT_NE(r.error.detail.find(fmt::format("the journal ends at seq {}", ends_at)), std::string::npos) << r.error.detail;
+  EXPECT_NE(r.error.detail.find(fmt::format("records {}..900 are missing", ends_at + 1)), std::string::npos)
+      << r.error.detail;
+}
+
+TEST(Recovery, ABrokenNewestSnapshotStillProvesItsRecordsWereAcknowledged) {
+  // The newest snapshot is damaged and the journal's last segments are gone: falling back to
+  // the older snapshot would silently drop records the broken one proves were acknowledged.
+  ScratchDir dir;
+  WriterOptions o = small_options();
+  o.segment_bytes = 4096;
+  run_sequencer(dir.path(), 900, 10, 300, o);
+  const fs::path newest = SnapshotStore(dir.path()).list()->front();
+  auto bytes = read_bytes(newest);
+  bytes[kSnapshotHeaderSize + 3] ^= 1;
+  write_bytes(newest, bytes);
+  const auto segs = segments_of(dir.path());
+  fs::remove(segs.back().path);
+  const Recovered r = recover(dir.path());
+  ASSERT_EQ(r.status, ReadStatus::error) << "recovered " << r.engine.applied << " records";
+  EXPECT_EQ(r.error.code, Errc::journal_records_missing);
+  EXPECT_NE(r.error.detail.find(snapshot_file_name(SeqNo{900})), std::string::npos) << r.error.detail;
+}
+
+TEST(Recovery, AMissingSegmentUnderTheSnapshotAnchorIsASequenceGap) {
+  ScratchDir dir;
+  WriterOptions o = small_options();
+  o.segment_bytes = 4096;
+  run_sequencer(dir.path(), 450, 10, 450, o);
+  run_sequencer(dir.path(), 900, 10, 1000, o);  // the snapshot at 450 stays the newest
+  const auto anchor = SnapshotStore(dir.path()).load_latest()->snapshot->info.anchor.seq.raw();
+  const auto segs = segments_of(dir.path());
+  std::size_t holder = 0;  // the segment holding the record after the anchor
+  while (holder + 1 < segs.size() && segs[holder + 1].first_seq.raw() <= anchor + 1) ++holder;
+  ASSERT_GT(holder, 0u);
+  ASSERT_LT(holder + 1, segs.size());
+  // Without it the journal jumps over the snapshot's anchor.
+  fs::remove(segs[holder].path);
+  const Recovered r = recover(dir.path());
+  ASSERT_EQ(r.status, ReadStatus::error) << "recovered " << r.engine.applied << " records";
+  EXPECT_EQ(r.error.code, Errc::journal_sequence_gap);
+  EXPECT_NE(r.error.detail.find("are missing"), std::string::npos) << r.error.detail;
+}
+
+TEST(Recovery, AMissingSegmentAfterTheSnapshotAnchorIsASequenceGap) {
+  ScratchDir dir;
+  WriterOptions o = small_options();
+  o.segment_bytes = 4096;
+  run_sequencer(dir.path(), 300, 10, 300, o);
+  run_sequencer(dir.path(), 900, 10, 1000, o);  // the snapshot at 300 stays the newest
+  const auto segs = segments_of(dir.path());
+  ASSERT_GT(segs.size(), 4u);
+  ASSERT_GT(segs[segs.size() - 2].first_seq.raw(), 300u);
+  fs::remove(segs[segs.size() - 2].path);
+  const Recovered r = recover(dir.path());
+  ASSERT_EQ(r.status, ReadStatus::error) << "recovered " << r.engine.applied << " records";
+  EXPECT_EQ(r.error.code, Errc::journal_sequence_gap);
+  EXPECT_NE(r.error.detail.find(segs.back().path.string()), std::string::npos) << r.error.detail;
 }
 
 }  // namespace

@@ -6,11 +6,17 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
+#include <thread>
 
 #include "../engine/random_commands.hpp"
+#include "core/agent_runner.hpp"
+#include "journal/truncate.hpp"
+#include "venue/sequencer.hpp"
 #include "venue/venue.hpp"
 
 namespace strike::venue {
@@ -211,6 +217,195 @@ TEST_F(VenueTest, ADirectoryWrittenUnderAnotherConfigurationIsRefused) {
   auto v = Venue::open(same, options());
   ASSERT_TRUE(v.ok()) << v.error().to_string();
   EXPECT_EQ(v.value()->engine().state_hash(), reference(2'500));
+}
+
+// --- damaged data directories are refused, never silently reset ----------------------------
+
+// Every file of a directory: name -> size (to show a refusal changed nothing).
+std::map<std::string, std::uintmax_t> files_of(const fs::path& dir) {
+  std::map<std::string, std::uintmax_t> out;
+  for (const auto& f : fs::recursive_directory_iterator(dir))
+    if (f.is_regular_file()) out[fs::relative(f.path(), dir).string()] = f.file_size();
+  return out;
+}
+
+TEST_F(VenueTest, DeletedJournalSegmentsBesideASnapshotRefuseToStartAndChangeNothing) {
+  run(0, 3'000, /*snapshot_every=*/1'000);
+  for (const auto& f : fs::directory_iterator(dir_ / "journal"))
+    if (f.path().extension() == ".journal") fs::remove(f.path());
+  const auto before = files_of(dir_);
+  auto v = Venue::open(registry_, options());
+  ASSERT_FALSE(v.ok()) << "started at seq " << v.value()->engine().last_seq().raw();
+  EXPECT_EQ(v.error().code, Errc::journal_records_missing) << v.error().to_string();
+  EXPECT_NE(v.error().detail.find("snapshot-00000000000000003000.snapshot"), std::string::npos) << v.error().detail;
+  EXPECT_EQ(files_of(dir_), before);
+}
+
+TEST_F(VenueTest, ACorruptLastBatchRefusesToStartNamingFileOffsetAndSequenceAndTruncatesNothing) {
+  run(0, 2'368);
+  run(2'368, 3'000);  // 632 more, acknowledged; the last batch holds command 3000 (seq 3001)
+  const fs::path seg = last_segment();
+  const auto size = fs::file_size(seg);
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    const auto at = static_cast<std::streamoff>(size - 1);  // the last byte of seq 3001
+    f.seekg(at);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(at);
+    f.write(&c, 1);
+  }
+  const auto before = files_of(dir_);
+  auto v = Venue::open(registry_, options());
+  ASSERT_FALSE(v.ok()) << "started at seq " << v.value()->engine().last_seq().raw() << " of 3000";
+  const std::string message = v.error().to_string();
+  EXPECT_EQ(v.error().code, Errc::journal_corrupt) << message;
+  EXPECT_NE(message.find(seg.string() + ": offset "), std::string::npos) << message;
+  EXPECT_NE(message.find(": seq 3001: record CRC mismatch"), std::string::npos) << message;
+  EXPECT_EQ(files_of(dir_), before);
+}
+
+
+TEST_F(VenueTest, AfterAnExplicitTruncateTheVenueStartsAtTheLastIntactCommand) {
+  run(0, 2'368);
+  run(2'368, 3'000);
+  const fs::path seg = last_segment();
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    const auto at = static_cast<std::streamoff>(fs::file_size(seg) - 1);
+    f.seekg(at);
+    const char c = static_cast<char>(f.get() ^ 0x5a);
+    f.seekp(at);
+    f.put(c);
+  }
+  ASSERT_FALSE(Venue::open(registry_, options()).ok());
+  // The operator's decision: keep what is intact, drop the damaged batch.
+  auto reader = journal::JournalReader::open(dir_).value();
+  journal::RecordView r;
+  while (reader.next(r) == journal::ReadStatus::record) {
+  }
+  const SeqNo intact = reader.position();
+  ASSERT_LT(intact.raw(), 3'001u);
+  auto truncated = journal::truncate_journal(dir_, intact);
+  ASSERT_TRUE(truncated.ok()) << truncated.error().to_string();
+  EXPECT_GT(truncated->drop_bytes, 0u);
+  auto v = Venue::open(registry_, options());
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(v.value()->engine().last_seq(), intact);
+  EXPECT_EQ(v.value()->engine().state_hash(), reference(intact.raw() - 1));
+}
+
+// --- a journal that fails (disk full) stops the sequencer cleanly ----------------------------
+
+// Sequences stream_[i] for each input i (SIZE_MAX: end of input); results are sequence numbers.
+struct FailureHandler {
+  using Seq = Sequencer<std::size_t, SeqNo, FailureHandler>;
+  explicit FailureHandler(const std::vector<std::pair<engine::CommandBody, std::int64_t>>& s) : stream(s) {}
+  const std::vector<std::pair<engine::CommandBody, std::int64_t>>& stream;
+  std::vector<std::uint64_t> acked, abandoned;
+  std::size_t taken = 0, refused = 0;
+  bool done = false;
+
+  bool on_input(const std::size_t& i, Seq& s) {
+    if (i == SIZE_MAX) {
+      done = true;
+      return true;
+    }
+    const engine::Outcome* o = nullptr;
+    switch (s.submit(stream[i].first, Timestamp::from_ns(stream[i].second), o)) {
+      case SubmitStatus::back_pressured: return false;
+      case SubmitStatus::failed: ++refused; break;
+      case SubmitStatus::ok: s.hold(o->seq, o->seq); break;
+    }
+    ++taken;
+    return true;
+  }
+  void publish(SeqNo&& s) { acked.push_back(s.raw()); }
+  void abandon(SeqNo&& s) { abandoned.push_back(s.raw()); }
+  bool finished() const { return done; }
+};
+
+// Runs 1000 commands to durability (sequences 2..1001, after the configuration), then arms `faults` for the next batch write (or fdatasync)
+// and feeds the rest: the sequencer must finish by itself, having released exactly the 1000
+// durable results and abandoned every other one it held. Returns the abandoned sequences.
+std::vector<std::uint64_t> run_into_a_failure(const InstrumentRegistry& registry, VenueOptions options,
+                                              journal::IoFaults& faults, bool fail_sync,
+                                              const std::vector<std::pair<engine::CommandBody, std::int64_t>>& stream) {
+  options.journal_faults = &faults;
+  auto v = Venue::open(registry, options);
+  EXPECT_TRUE(v.ok()) << v.error().to_string();
+  MpscRing<std::size_t> in(2048);
+  FailureHandler h(stream);
+  FailureHandler::Seq seq(in, *v.value(), h);
+  for (std::size_t i = 0; i < 1'000; ++i) EXPECT_EQ(in.try_push(i), PushStatus::ok);
+  EXPECT_EQ(in.try_push(SIZE_MAX), PushStatus::ok);
+  AgentRunner<FailureHandler::Seq>(seq, IdleStrategy::yield(), "phase1").run();  // until all 1000 are released
+  EXPECT_EQ(h.acked.size(), 1'000u);
+  EXPECT_FALSE(v.value()->journal().failed());
+
+  // Set before the commands whose batch it fails are pushed: the rings order it before the flusher's read.
+  if (fail_sync) {
+    faults.fail_sync = faults.syncs.load() + 1;
+  } else {
+    faults.fail_write = faults.writes.load() + 1;
+    faults.short_write_bytes = 150;  // the disk fills up in the middle of the batch
+  }
+  h.done = false;
+  std::atomic<bool> stop{false};
+  std::thread producer([&] {
+    for (std::size_t i = 1'000; i <= stream.size(); ++i) {
+      const std::size_t input = i < stream.size() ? i : SIZE_MAX;
+      while (in.try_push(input) != PushStatus::ok)
+        if (stop.load()) return;
+    }
+  });
+  AgentRunner<FailureHandler::Seq>(seq, IdleStrategy::yield(), "phase2").run();  // must end by itself
+  stop = true;
+  producer.join();
+
+  const auto& journal = v.value()->journal();
+  EXPECT_TRUE(journal.failed());
+  if (journal.failed()) {
+    EXPECT_NE(journal.failure().detail.find("No space left on device"), std::string::npos);
+  }
+  EXPECT_EQ(v.value()->durable_sequence().raw(), 1'001u);
+  EXPECT_EQ(h.acked.size(), 1'000u) << "a result was released although its command was not durable";
+  EXPECT_FALSE(h.abandoned.empty());  // at least the failed batch's commands were held
+  for (std::size_t k = 0; k < h.abandoned.size(); ++k) EXPECT_EQ(h.abandoned[k], 1'002 + k);
+  EXPECT_EQ(h.taken - 1'000, h.abandoned.size() + h.refused) << "every input is answered once";
+  EXPECT_FALSE(v.value()->close().ok());
+  return h.abandoned;
+}
+
+TEST_F(VenueTest, AFailedJournalWriteStopsTheSequencerAndARestartRecoversEveryAcknowledgedCommand) {
+  journal::IoFaults faults;
+  run_into_a_failure(registry_, options(), faults, /*fail_sync=*/false, stream_);
+  // The space is back: the half-written batch is a torn tail; exactly the durable 1000 remain.
+  auto v = Venue::open(registry_, options());
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(v.value()->engine().last_seq().raw(), 1'001u);
+  EXPECT_EQ(v.value()->engine().state_hash(), reference(1'000));
+  ASSERT_FALSE(v.value()->recovery().messages.empty());
+  EXPECT_NE(v.value()->recovery().messages.back().find("torn tail"), std::string::npos);
+  ASSERT_TRUE(v.value()->close().ok());
+  v.value().reset();
+  EXPECT_EQ(run(1'000, 6'000), reference(6'000));
+}
+
+TEST_F(VenueTest, AFailedFdatasyncStopsTheSequencerAndARestartKeepsEveryAcknowledgedCommand) {
+  journal::IoFaults faults;
+  VenueOptions o = options();
+  o.durability = journal::Durability::fsync;
+  const auto abandoned = run_into_a_failure(registry_, o, faults, /*fail_sync=*/true, stream_);
+  // The batch whose fdatasync failed was written: it may or may not be there after a restart
+  // (here it is, in the page cache); it was never acknowledged either way.
+  auto v = Venue::open(registry_, options());
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  const std::uint64_t n = v.value()->engine().last_seq().raw();
+  EXPECT_GE(n, 1'001u);
+  EXPECT_LE(n, 1'001u + abandoned.size());
+  EXPECT_EQ(v.value()->engine().state_hash(), reference(n - 1));
 }
 
 }  // namespace
