@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 STRIKE = build/release/src/app/strike
 
-.PHONY: all bootstrap build run test debug-test asan-test tsan-test bench fuzz clean
+.PHONY: all bootstrap build run test debug-test asan-test tsan-test stress-test bench fuzz clean
 
 all: build
 
@@ -33,6 +33,11 @@ asan-test: bootstrap build/asan/build.ninja
 tsan-test: bootstrap build/tsan/build.ninja
 	@cmake --build --preset tsan -j $(JOBS)
 	@ctest --preset tsan -j $(JOBS)
+
+# The whole suite 20 times with both cores busy, then the threaded tests under TSan 5 times.
+stress-test: build bootstrap build/tsan/build.ninja
+	@cmake --build --preset tsan -j $(JOBS)
+	@scripts/stress-test
 
 bench: build
 	@scripts/run-benchmarks build/release
