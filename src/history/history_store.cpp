@@ -150,9 +150,13 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::filesystem::
     }
     if (auto t = h->truncate(n); !t) return fail(t.error());
   }
-  h->runner_.reset(new Runner{AgentRunner<HistoryStore>(*h, options.idle, "history")});
-  h->runner_->agent.start();
   return h;
+}
+
+void HistoryStore::start() {
+  if (options_.in_memory || runner_) return;
+  runner_.reset(new Runner{AgentRunner<HistoryStore>(*this, options_.idle, "history")});
+  runner_->agent.start();
 }
 
 HistoryStore::~HistoryStore() {
@@ -219,9 +223,9 @@ int HistoryStore::do_work() {
 }
 
 Status<Error> HistoryStore::close() {
-  if (!runner_) return {};
-  runner_->agent.stop();
+  if (runner_) runner_->agent.stop();
   runner_.reset();
+  if (options_.in_memory || fd_ < 0) return {};
   while (!failed() && do_work() > 0) {
   }
   if (error_) return fail(*error_);

@@ -44,10 +44,12 @@ class HistoryStore {
   static constexpr std::size_t kBatch = 4'096;     // entries per write
   static constexpr std::size_t kTail = 1 << 17;    // newest entries kept in memory (>= kRing + kBatch)
 
-  // Opens (creating) DIR/history/ledger.history and starts its writer thread. A record cut short
-  // at the end (a crash mid-write) is dropped. Errors: journal_io, snapshot_corrupt (not a
-  // history file, or a bad version).
+  // Opens (creating) DIR/history/ledger.history. A record cut short at the end (a crash
+  // mid-write) and damaged records at the end are dropped. Errors: journal_io, snapshot_corrupt
+  // (not a history file, or a bad version).
   static Result<std::unique_ptr<HistoryStore>> open(const std::filesystem::path& data_dir, HistoryOptions options);
+  // Starts the writer thread (before the first append() that needs a file).
+  void start();
   ~HistoryStore();
   HistoryStore(const HistoryStore&) = delete;
   HistoryStore& operator=(const HistoryStore&) = delete;

@@ -103,6 +103,7 @@ Result<std::unique_ptr<Venue>> Venue::open(const InstrumentRegistry& instruments
   auto history = history::HistoryStore::open(options.data_dir, ho);
   if (!history) return fail(std::move(history).error());
   v->history_ = std::move(history).value();
+  v->history_->start();
   auto engine = replay(instruments, options.engine, recovery.value(), SeqNo{UINT64_MAX}, v->report_, v->history_.get());
   if (!engine) return fail(std::move(engine).error());
   if (v->report_.history_gap) {
