@@ -113,12 +113,11 @@ struct HistoryStore::Runner {
   AgentRunner<HistoryStore> agent;
 };
 
-HistoryStore::HistoryStore() : ring_(kRing) {}
+HistoryStore::HistoryStore() = default;
 
 Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::filesystem::path& data_dir, HistoryOptions options) {
   std::unique_ptr<HistoryStore> h(new HistoryStore());
   h->options_ = options;
-  h->tail_.resize(kTail);
   if (options.in_memory) return h;
   const auto dir = data_dir / "history";
   std::error_code ec;
@@ -155,6 +154,7 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::filesystem::
 
 void HistoryStore::start() {
   if (options_.in_memory || runner_) return;
+  if (!ring_) ring_ = std::make_unique<SpscRing<clearing::LedgerEntry>>(kRing);
   runner_.reset(new Runner{AgentRunner<HistoryStore>(*this, options_.idle, "history")});
   runner_->agent.start();
 }
@@ -165,7 +165,7 @@ HistoryStore::~HistoryStore() {
 }
 
 Status<Error> HistoryStore::truncate(std::uint64_t size) {
-  STRIKE_ASSERT(ring_.size_approx() == 0 && durable() == size_, "history truncated while writing");
+  STRIKE_ASSERT((!ring_ || ring_->size_approx() == 0) && durable() == size_, "history truncated while writing");
   if (!options_.in_memory && ::ftruncate(fd_, static_cast<off_t>(kHeaderSize + size * kRecordSize)) != 0)
     return fail(io_error("cannot truncate", file_, errno));
   size_ = size;
@@ -175,6 +175,8 @@ Status<Error> HistoryStore::truncate(std::uint64_t size) {
 }
 
 void HistoryStore::append(std::span<const clearing::LedgerEntry> entries) noexcept {
+  if (entries.empty()) return;
+  if (tail_.empty()) tail_.resize(kTail);
   for (const clearing::LedgerEntry& e : entries) {
     STRIKE_ASSERT(e.index == size_, "history entry {} appended at {}", e.index, size_);
     tail_[size_ % kTail] = e;
@@ -185,8 +187,9 @@ void HistoryStore::append(std::span<const clearing::LedgerEntry> entries) noexce
     durable_.store(size_, std::memory_order_release);
     return;
   }
+  STRIKE_ASSERT(ring_ != nullptr, "history appended before start()");
   while (!entries.empty()) {
-    const std::size_t n = ring_.try_push_n(entries);
+    const std::size_t n = ring_->try_push_n(entries);
     entries = entries.subspan(n);
     if (n == 0) cpu_relax();  // the writer is a full ring behind: wait for it
   }
@@ -208,7 +211,8 @@ int HistoryStore::do_work() {
   if (failed()) return 0;
   write_buffer_.resize(kBatch * kRecordSize);
   std::size_t n = 0;
-  ring_.drain([&](const clearing::LedgerEntry& e) { encode(e, write_buffer_.data() + n++ * kRecordSize); }, kBatch);
+  if (!ring_) return 0;
+  ring_->drain([&](const clearing::LedgerEntry& e) { encode(e, write_buffer_.data() + n++ * kRecordSize); }, kBatch);
   if (n == 0) return 0;
   const std::uint64_t first = durable();
   auto w = pwrite_all(fd_, file_, write_buffer_.data(), n * kRecordSize, kHeaderSize + first * kRecordSize);

@@ -88,9 +88,9 @@ class HistoryStore {
   std::filesystem::path file_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
-  std::vector<clearing::LedgerEntry> tail_;  // [index % kTail], for indexes >= tail_begin_
+  std::vector<clearing::LedgerEntry> tail_;  // [index % kTail], for indexes >= tail_begin_; 13 MiB once used
   std::uint64_t tail_begin_ = 0;             // entries before it were on disk at open or left kTail ago
-  SpscRing<clearing::LedgerEntry> ring_;
+  std::unique_ptr<SpscRing<clearing::LedgerEntry>> ring_;  // made by start(); 6 MiB
   std::atomic<std::uint64_t> durable_{0};
   std::atomic<bool> failed_{false};
   std::optional<Error> error_;         // the writer's, read after close()
