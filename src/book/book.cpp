@@ -61,6 +61,7 @@ std::string_view to_string(CancelReason v) noexcept {
     case CancelReason::fok_unfilled: return "fok_unfilled";
     case CancelReason::self_trade: return "self_trade";
     case CancelReason::expired: return "expired";
+    case CancelReason::refused: return "refused";
   }
   return "unknown";
 }

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -152,7 +153,7 @@ class OrderBook {
     }
     if (is_market(o.type)) price = is_stop(o.type) ? 0 : protection(o.side);
     in.price = price;
-    sink_.on(Accepted{o.id, o.account, o.side, o.type, o.tif, Price{price}, o.qty, o.display, o.reduce_only, repriced});
+    sink_.on(Accepted{o.id, o.account, o.side, o.type, o.tif, Price{price}, o.qty, o.display, o.reduce_only, repriced, h});
 
     if (is_stop(o.type)) {
       register_order(h, acct);
@@ -201,7 +202,7 @@ class OrderBook {
       o.visible = visible;
       o.leaves = qty;
       sink_.on(Amended{a.id, a.account, o.side, Price{price}, Qty{qty}, Price{old_price}, Qty{old_qty}, true,
-                       AmendReason::user});
+                       AmendReason::user, h});
       if (shown_changed) emit_level(o.side, old_price, old_level);
       return Errc::ok;
     }
@@ -214,7 +215,7 @@ class OrderBook {
     o.leaves = qty;
     o.visible = shown(h, qty);
     sink_.on(Amended{a.id, a.account, o.side, Price{price}, Qty{qty}, Price{old_price}, Qty{old_qty}, false,
-                     AmendReason::user});
+                     AmendReason::user, h});
     if (price != old_price) {
       emit_level_at(o.side, old_price);
       match(h, price);
@@ -263,6 +264,39 @@ class OrderBook {
   // Moves time forward: expires GTD orders (and stops) whose expiry is reached, in (expiry, id) order.
   void advance_time(Timestamp now) { advance(now); }
 
+  // ---- held triggers (config().hold_triggered): the owner decides each triggered stop.
+  // The next stop whose source price has reached its trigger, in the order the book would fire
+  // them (source last, mark, index; rising first; closest trigger, then FIFO), taken out of its
+  // trigger queue and turned into a plain order (Triggered emitted). It is held, in no queue,
+  // until activate_triggered() enters it (matching, resting) or drop_triggered() cancels it; no
+  // other command may come in between. nullopt when no stop is reached.
+  std::optional<Triggered> take_triggered() {
+    STRIKE_ASSERT(cfg_.hold_triggered && held_ == kNil, "take_triggered() without hold_triggered, or twice");
+    if (stop_count_ == 0) return std::nullopt;
+    Triggered t{};
+    held_ = take_reached_stop(&t);
+    if (held_ == kNil) return std::nullopt;
+    return t;
+  }
+  void activate_triggered() {
+    STRIKE_ASSERT(held_ != kNil, "no triggered order is held");
+    const std::uint32_t h = std::exchange(held_, kNil);
+    enter_triggered(h);
+  }
+  void drop_triggered(CancelReason reason) {
+    STRIKE_ASSERT(held_ != kNil, "no triggered order is held");
+    const std::uint32_t h = std::exchange(held_, kNil);
+    const Order& o = orders_[h];
+    sink_.on(Cancelled{OrderId{o.id}, AccountId{o.account}, o.side, Price{o.price}, Qty{o.leaves}, reason,
+                       o.reduce_only, h});
+    close(h);
+  }
+  // The held triggered order, if any (its open quantity, side, reduce-only flag, ...).
+  std::optional<OrderState> held() const noexcept {
+    if (held_ == kNil) return std::nullopt;
+    return state_of(held_);
+  }
+
   // Pre-sizes the pools so a book that stays within these bounds never allocates: open
   // orders, 64-price pages in use (both sides and stops), accounts with open orders.
   void reserve(std::uint32_t orders, std::uint32_t price_pages, std::uint32_t accounts) {
@@ -307,6 +341,14 @@ class OrderBook {
     if (h == kNil) return std::nullopt;
     return state_of(h);
   }
+  // Where an open order is kept (see the events' `slot`); nullopt when the id is not open.
+  std::optional<std::uint32_t> slot_of(OrderId id) const noexcept {
+    const std::uint32_t h = find_order(id.raw());
+    if (h == kNil) return std::nullopt;
+    return h;
+  }
+  // One past the highest slot an order can have now (the storage's size).
+  std::uint32_t slot_count() const noexcept { return static_cast<std::uint32_t>(orders_.size()); }
   // L3: every open order in canonical order (see BookSnapshot): f(const OrderState&).
   template <class F>
   void for_each_order(F&& f) const {
@@ -375,6 +417,7 @@ class OrderBook {
   }
 
   BookSnapshot snapshot() const {
+    STRIKE_ASSERT(held_ == kNil, "snapshot while a triggered order is held");
     BookSnapshot s;
     s.config = cfg_;
     s.now = Timestamp::from_ns(now_);
@@ -511,7 +554,7 @@ class OrderBook {
     const bool immediate = in.type == OrderType::market || in.tif == TimeInForce::ioc || in.tif == TimeInForce::fok;
     if (in.tif == TimeInForce::fok && !fok_fillable(in)) {
       sink_.on(Cancelled{OrderId{in.id}, AccountId{in.account}, in.side, Price{in.price}, Qty{in.leaves},
-                         CancelReason::fok_unfilled, in.reduce_only});
+                         CancelReason::fok_unfilled, in.reduce_only, h});
       finish(h, registered);
       return;
     }
@@ -520,7 +563,7 @@ class OrderBook {
       finish(h, registered);
     } else if (immediate) {
       sink_.on(Cancelled{OrderId{in.id}, AccountId{in.account}, in.side, Price{in.price}, Qty{in.leaves},
-                         CancelReason::ioc_remainder, in.reduce_only});
+                         CancelReason::ioc_remainder, in.reduce_only, h});
       finish(h, registered);
     } else {
       // Matching may have closed the account's last other order, and with it the record
@@ -546,6 +589,7 @@ class OrderBook {
   // FIFO within a price, each trade at the maker's price.
   void match(std::uint32_t h, std::int64_t limit) {
     Order& in = orders_[h];
+    const std::uint32_t taker_slot = h;
     // The taker in registers: stores into makers and levels cannot make the compiler reload it.
     const std::uint64_t taker = in.id, taker_account = in.account;
     const Side side = in.side;
@@ -568,7 +612,7 @@ class OrderBook {
         Order& m = orders_[mh];
         if (stp != StpMode::none && m.account == taker_account) [[unlikely]] {
           in.leaves = leaves;
-          stop = self_trade(in, mh, l);
+          stop = self_trade(in, taker_slot, mh, l);
           leaves = in.leaves;
           if (stop) break;
           continue;
@@ -582,7 +626,7 @@ class OrderBook {
         l.total -= q;
         traded = true;
         sink_.on(Trade{OrderId{m.id}, AccountId{m.account}, OrderId{taker}, AccountId{taker_account}, Price{px}, Qty{q},
-                       side, Qty{open - q}, Qty{leaves}, m.reduce_only, taker_reduce_only});
+                       side, Qty{open - q}, Qty{leaves}, m.reduce_only, taker_reduce_only, mh, taker_slot});
         if (q == shown_qty) {
           if (q == open) {
             detach(mh, l);
@@ -603,17 +647,17 @@ class OrderBook {
 
   // The incoming order meets a resting order of its own account. Returns true when the
   // incoming order is done.
-  STRIKE_BOOK_COLD bool self_trade(Order& in, std::uint32_t mh, Level& l) {
+  STRIKE_BOOK_COLD bool self_trade(Order& in, std::uint32_t in_slot, std::uint32_t mh, Level& l) {
     Order& m = orders_[mh];
     const auto cancel_maker = [&](std::int64_t qty) {
       sink_.on(Cancelled{OrderId{m.id}, AccountId{m.account}, m.side, Price{m.price}, Qty{qty},
-                         CancelReason::self_trade, m.reduce_only});
+                         CancelReason::self_trade, m.reduce_only, mh});
       detach(mh, l);
       close(mh);
     };
     const auto cancel_incoming = [&](std::int64_t qty) {
       sink_.on(Cancelled{OrderId{in.id}, AccountId{in.account}, in.side, Price{in.price}, Qty{qty},
-                         CancelReason::self_trade, in.reduce_only});
+                         CancelReason::self_trade, in.reduce_only, in_slot});
       in.leaves = 0;
       return true;
     };
@@ -640,12 +684,12 @@ class OrderBook {
       l.visible -= m.visible - visible;
       m.visible = visible;
       sink_.on(Amended{OrderId{m.id}, AccountId{m.account}, m.side, Price{m.price}, Qty{m.leaves}, Price{m.price},
-                       Qty{old}, true, AmendReason::self_trade});
+                       Qty{old}, true, AmendReason::self_trade, mh});
     }
     if (in.leaves == x) return cancel_incoming(x);
     in.leaves -= x;
     sink_.on(Amended{OrderId{in.id}, AccountId{in.account}, in.side, Price{in.price}, Qty{in.leaves}, Price{in.price},
-                     Qty{in.leaves + x}, true, AmendReason::self_trade});
+                     Qty{in.leaves + x}, true, AmendReason::self_trade, in_slot});
     return false;
   }
 
@@ -745,13 +789,13 @@ class OrderBook {
     x.trigger_price = trigger;
     if (moves) link_stop(h);
     sink_.on(Amended{a.id, a.account, o.side, Price{price}, a.qty, Price{old_price}, Qty{old_qty}, !moves,
-                     AmendReason::user});
+                     AmendReason::user, h});
     return Errc::ok;
   }
 
   // The next stop whose trigger its source price has reached: sources in order last, mark,
   // index; rising before falling; closest trigger first, FIFO at one trigger price.
-  std::uint32_t next_triggered(PriceSource& source) const noexcept {
+  std::uint32_t reached_stop(PriceSource& source) const noexcept {
     for (int s = 0; s < kPriceSources; ++s) {
       if (!has_price_[s]) continue;
       for (const bool rise : {true, false}) {
@@ -768,24 +812,37 @@ class OrderBook {
   }
 
   STRIKE_BOOK_HOT void run_triggers() {
-    if (stop_count_ != 0) fire_reached_stops();
+    if (stop_count_ != 0 && !cfg_.hold_triggered) fire_reached_stops();
   }
   // Fires stops one at a time until none is reached: a triggered order's trades move `last`
   // and may reach further stops, which then run in the same deterministic order.
   STRIKE_BOOK_COLD void fire_reached_stops() {
     while (stop_count_ != 0) {
-      PriceSource source{};
-      const std::uint32_t h = next_triggered(source);
+      const std::uint32_t h = take_reached_stop();
       if (h == kNil) return;
-      Order& o = orders_[h];
-      unlink_stop(h);
-      sink_.on(Triggered{OrderId{o.id}, AccountId{o.account}, o.side, source, Price{ext_[h].trigger_price},
-                         Price{prices_[static_cast<int>(source)]}});
-      o.type = triggered_type(o.type);  // a plain order from now on
-      o.trigger = PriceSource::last;
-      if (o.type == OrderType::market) o.price = protection(o.side);
-      enter(h, /*registered=*/true, o.acct);
+      enter_triggered(h);
     }
+  }
+  // Takes the next reached stop out of its trigger queue as a plain order (Triggered emitted);
+  // kNil when none is reached.
+  std::uint32_t take_reached_stop(Triggered* event = nullptr) {
+    PriceSource source{};
+    const std::uint32_t h = reached_stop(source);
+    if (h == kNil) return kNil;
+    Order& o = orders_[h];
+    unlink_stop(h);
+    const Triggered t{OrderId{o.id}, AccountId{o.account}, o.side, source, Price{ext_[h].trigger_price},
+                      Price{prices_[static_cast<int>(source)]}, h};
+    sink_.on(t);
+    if (event != nullptr) *event = t;
+    o.type = triggered_type(o.type);  // a plain order from now on
+    o.trigger = PriceSource::last;
+    return h;
+  }
+  void enter_triggered(std::uint32_t h) {
+    Order& o = orders_[h];
+    if (o.type == OrderType::market) o.price = protection(o.side);
+    enter(h, /*registered=*/true, o.acct);
   }
 
   // ---- orders in levels
@@ -867,7 +924,7 @@ class OrderBook {
   STRIKE_BOOK_HOT void cancel_order(std::uint32_t h, CancelReason reason) {
     Order& o = orders_[h];
     sink_.on(Cancelled{OrderId{o.id}, AccountId{o.account}, o.side, Price{o.price}, Qty{o.leaves}, reason,
-                       o.reduce_only});
+                       o.reduce_only, h});
     if (is_stop(o.type)) {
       unlink_stop(h);
     } else {
@@ -1071,6 +1128,7 @@ class OrderBook {
   Ladder asks_{false};
   std::array<Ladder, 2 * kPriceSources> stops_;
   std::uint32_t stop_count_ = 0;
+  std::uint32_t held_ = kNil;  // a triggered stop waiting for its owner (hold_triggered)
   std::vector<std::uint32_t> gtd_;
   std::vector<std::uint32_t> scratch_;
   std::int64_t now_ = std::numeric_limits<std::int64_t>::min();
@@ -1200,6 +1258,7 @@ Status<Error> OrderBook<Sink>::validate() const {
   for (const Ladder& l : stops_)
     if (problem.empty()) check_ladder(l, true, Side::buy);
   if (!problem.empty()) return bad(problem);
+  if (held_ != kNil) return bad(fmt::format("triggered order {} still held", orders_[held_].id));
   if (seen + seen_stops != ids_.size())
     return bad(fmt::format("id map holds {} orders, ladders {}", ids_.size(), seen + seen_stops));
   if (seen_stops != stop_count_) return bad("stop count");

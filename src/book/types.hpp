@@ -43,6 +43,7 @@ enum class CancelReason : std::uint8_t {
   fok_unfilled,   // a FOK order that could not fill completely; nothing traded
   self_trade,     // self-trade prevention
   expired,        // good-till-date expiry reached
+  refused,        // a triggered stop its owner refused (drop_triggered: margin, reduce-only)
 };
 enum class AmendReason : std::uint8_t { user, self_trade /* decrement_both */ };
 enum class Command : std::uint8_t { submit, cancel, amend };
@@ -101,6 +102,10 @@ struct BookConfig {
   std::uint32_t market_protection_bps = 0;
   // Open orders (resting plus untriggered stops) per account; 0: unlimited.
   std::uint32_t max_open_orders = 0;
+  // A stop whose trigger is reached waits for its owner instead of entering the book at once:
+  // the owner takes it with next_triggered() and then activate_triggered() or drop_triggered()
+  // it (the engine re-checks margin and reduce-only there). Off: the book fires stops itself.
+  bool hold_triggered = false;
 
   // Errors: config_bad_value with the field named.
   Status<Error> check() const;
@@ -178,6 +183,12 @@ struct CancelAllFilter {
 // Events, delivered to the sink in the order they happen. Within one command: the order-level
 // event first, then the L2 delta of the level it changed; matching emits a LevelUpdate when
 // it leaves a level. Stops triggered by a command run after the command's own events.
+//
+// `slot` names where the book keeps an open order: dense from 0, stable from the order's
+// Accepted to the event that closes it (a fill to zero, a cancel), then free for a later order.
+// An owner keeping data beside the book's (the engine's client fields) indexes it by slot instead
+// of a second table keyed by order id; slots are the implementation's own (tests that compare two
+// books' events set them to 0).
 
 struct Accepted {
   OrderId id;
@@ -190,6 +201,7 @@ struct Accepted {
   Qty display;
   bool reduce_only;
   bool repriced;  // post-only reprice moved the price
+  std::uint32_t slot = 0;  // the order's place in the book's storage while it is open (below)
   bool operator==(const Accepted&) const = default;
 };
 
@@ -213,6 +225,7 @@ struct Trade {
   Qty taker_remaining;
   bool maker_reduce_only;
   bool taker_reduce_only;
+  std::uint32_t maker_slot = 0, taker_slot = 0;
   bool operator==(const Trade&) const = default;
 };
 
@@ -224,6 +237,7 @@ struct Cancelled {
   Qty qty;  // open quantity removed
   CancelReason reason;
   bool reduce_only;
+  std::uint32_t slot = 0;
   bool operator==(const Cancelled&) const = default;
 };
 
@@ -237,6 +251,7 @@ struct Amended {
   Qty old_qty;
   bool priority_kept;
   AmendReason reason;
+  std::uint32_t slot = 0;
   bool operator==(const Amended&) const = default;
 };
 
@@ -247,6 +262,7 @@ struct Triggered {
   PriceSource source;
   Price trigger_price;
   Price source_price;  // the reference price that reached the trigger
+  std::uint32_t slot = 0;
   bool operator==(const Triggered&) const = default;
 };
 

@@ -34,6 +34,7 @@ book::BookConfig book_config(const Instrument& ins, const clearing::ContractMath
   const std::int64_t lot_value = std::max<std::int64_t>(1, std::abs(math.trade_value(1, worst).value_or(kMaxOrderValue)));
   c.max_qty = Qty{std::max<std::int64_t>(1, std::min(book::kMaxQty, kMaxOrderValue / lot_value))};
   c.max_open_orders = config.max_open_orders_per_book;
+  c.hold_triggered = true;  // the engine re-checks every triggered stop (admit_triggered)
   // Market orders stop at market_protection beyond the best opposite price (basis points).
   c.market_protection_bps = static_cast<std::uint32_t>(steps_of(config.market_protection, Decimal{1, 4}).value());
   return c;
@@ -67,16 +68,19 @@ Engine::Engine(const InstrumentRegistry& instruments, EngineConfig config)
       config_digest_(engine::config_digest(instruments, config)),
       clearing_(instruments, config.clearing),
       client_ids_(config.client_order_id_window_ns, config.client_order_id_capacity) {
-  books_.reserve(instruments.size());  // never reallocated: each book's sink points here
+  STRIKE_ASSERT(instruments.size() < (std::size_t{1} << (63 - kOrderIdInstrumentShift)), "too many instruments");
+  books_.reserve(instruments.size());  // never reallocated: each book's sink points into this engine
   for (const Instrument& ins : instruments.all()) {
-    books_.emplace_back(book_config(ins, clearing_.math(ins.id), config_),
-                        BookEvents{this, ins.id});
+    books_.emplace_back(book_config(ins, clearing_.math(ins.id), config_), EventBuffer{&book_events_});
     if (ins.has_expiry()) expiries_.emplace_back(ins.expiry, ins.id);
   }
   std::sort(expiries_.begin(), expiries_.end());
+  views_.resize(instruments.size());
   status_.assign(instruments.size(), InstrumentStatus::open);
   expiry_at_.assign(instruments.size(), Timestamp{});
   events_.reserve(256);
+  book_events_.reserve(256);
+  fills_.reserve(64);
 }
 
 // --- apply --------------------------------------------------------------------------------------
@@ -90,52 +94,171 @@ const Outcome& Engine::apply(const Command& command) noexcept {
   outcome_ = Outcome{};
   outcome_.seq = command.seq;
   clearing_.begin_command(command.seq, command.time);
-  advance(command.time);
+  Step step;
+  advance(command.time, step);
   outcome_.status = std::visit(
-      [this](const auto& body) -> Errc {
+      [this, &step](const auto& body) -> Errc {
         using T = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<T, NewOrder>) return on_new_order(body);
-        if constexpr (std::is_same_v<T, AmendOrder>) return on_amend(body);
-        if constexpr (std::is_same_v<T, CancelOrder>) return on_cancel(body);
-        if constexpr (std::is_same_v<T, CancelAll>) return on_cancel_all(body);
+        if constexpr (std::is_same_v<T, NewOrder>) return on_new_order(body, step);
+        if constexpr (std::is_same_v<T, AmendOrder>) return on_amend(body, step);
+        if constexpr (std::is_same_v<T, CancelOrder>) return on_cancel(body, step);
+        if constexpr (std::is_same_v<T, CancelAll>) return on_cancel_all(body, step);
         if constexpr (std::is_same_v<T, CreateAccount>) return on_create_account(body);
         if constexpr (std::is_same_v<T, Deposit>) return on_deposit(body);
         if constexpr (std::is_same_v<T, Withdraw>) return on_withdraw(body);
         if constexpr (std::is_same_v<T, Transfer>) return on_transfer(body);
         if constexpr (std::is_same_v<T, HaltInstrument>) return on_halt(body);
         if constexpr (std::is_same_v<T, ResumeInstrument>) return on_resume(body);
-        if constexpr (std::is_same_v<T, ExpireInstrument>) return on_expire(body);
-        if constexpr (std::is_same_v<T, SetIndex>) return on_set_index(body);
-        if constexpr (std::is_same_v<T, SetMark>) return on_set_mark(body);
+        if constexpr (std::is_same_v<T, ExpireInstrument>) return on_expire(body, step);
+        if constexpr (std::is_same_v<T, SetIndex>) return on_set_index(body, step);
+        if constexpr (std::is_same_v<T, SetMark>) return on_set_mark(body, step);
         if constexpr (std::is_same_v<T, AdvanceTime>) return on_advance_time(body);
         if constexpr (std::is_same_v<T, Configure>) return on_configure(body);
       },
       command.body);
-  if (subject_dirty_) {
-    const std::uint32_t slot = order_ids_.find(subject_.raw());
-    events_.push_back(OrderUpdated{slot == book::detail::kNil ? subject_view_ : views_[slot]});
-  }
-  subject_ = OrderId{0};
-  subject_dirty_ = false;
-  pending_new_ = nullptr;
+  if (step.subject_view) events_.push_back(OrderUpdated{*step.subject_view});
   outcome_.events = events_;
   outcome_.ledger_entries = clearing_.ledger().new_entries();
   return outcome_;
 }
 
+// --- stages after a book call ------------------------------------------------------------------
+
+void Engine::after_book_call(InstrumentId i, Step& step) noexcept {
+  Book& b = books_[i.raw()];
+  for (;;) {
+    settle(i);
+    report(i, step);
+    // Each stop the price moves reached, one at a time in the book's order: the engine decides.
+    const auto triggered = b.take_triggered();
+    if (!triggered) return;
+    report(i, step);  // the Triggered event
+    const std::optional<book::OrderState> held = b.held();
+    if (admit_triggered(i, *held) != Errc::ok) {
+      b.drop_triggered(book::CancelReason::refused);
+    } else {
+      b.activate_triggered();
+    }
+  }
+}
+
+Errc Engine::admit_triggered(InstrumentId i, const book::OrderState& o) const noexcept {
+  if (!o.reduce_only) return Errc::ok;
+  // A reduce-only stop may have stopped reducing since it was placed.
+  const clearing::Position* p = clearing_.position(o.account, i);
+  const std::int64_t size = p ? p->size : 0;
+  const bool reduces = (o.side == Side::sell && size >= o.qty.raw()) || (o.side == Side::buy && -size >= o.qty.raw());
+  return reduces ? Errc::ok : Errc::reduce_only_rejected;
+}
+
+// Settle: clearing books every trade of the buffer, in order (fees, premium, PnL, positions).
+void Engine::settle(InstrumentId i) noexcept {
+  fills_.clear();
+  for (const BookEvent& e : book_events_) {
+    const auto* t = std::get_if<book::Trade>(&e);
+    if (t == nullptr) continue;
+    const bool buyer_is_maker = t->aggressor == Side::sell;
+    const AccountId buyer = buyer_is_maker ? t->maker_account : t->taker_account;
+    const AccountId seller = buyer_is_maker ? t->taker_account : t->maker_account;
+    fills_.push_back(clearing_.on_fill(clearing::Fill{i, next_trade_id_ + fills_.size(), buyer, seller, buyer_is_maker,
+                                                      t->price, t->qty}));
+  }
+}
+
+// Report: the buffer, in order, becomes client views and engine events.
+void Engine::report(InstrumentId i, Step& step) noexcept {
+  std::size_t fill = 0;
+  for (const BookEvent& e : book_events_) {
+    if (const auto* a = std::get_if<book::Accepted>(&e)) {
+      STRIKE_ASSERT(step.order != nullptr && a->id == step.subject, "order {} accepted without its command", a->id.raw());
+      std::vector<OrderView>& column = views_[i.raw()];
+      if (a->slot >= column.size()) column.resize(books_[i.raw()].slot_count());
+      const NewOrder& c = *step.order;
+      OrderView& v = column[a->slot];
+      v = OrderView{};
+      v.id = a->id;
+      v.instrument = i;
+      v.account = a->account;
+      v.side = a->side;
+      v.type = a->type;
+      v.tif = a->tif;
+      v.post_only = c.post_only;
+      v.trigger = c.trigger;
+      v.reduce_only = a->reduce_only;
+      v.repriced = a->repriced;
+      v.status = book::is_stop(a->type) ? OrderStatus::untriggered : OrderStatus::open;
+      v.price = a->price;
+      v.trigger_price = c.trigger_price;
+      v.amount = a->qty;
+      v.display = a->display;
+      v.created = now_;
+      v.expiry = step.expiry;
+      v.label = c.label;
+      v.client_id = c.client_id;
+      ++open_orders_;
+      publish(v, step);
+    } else if (const auto* t = std::get_if<book::Trade>(&e)) {
+      const clearing::FillResult& f = fills_[fill++];
+      const bool buyer_is_maker = t->aggressor == Side::sell;
+      events_.push_back(TradeExecuted{i, next_trade_id_++, now_, t->price, t->qty, t->aggressor, t->maker, t->taker,
+                                      t->maker_account, t->taker_account, f.currency,
+                                      buyer_is_maker ? f.buyer_fee : f.seller_fee, buyer_is_maker ? f.seller_fee : f.buyer_fee});
+      for (const auto& [slot, remaining] : {std::pair{t->maker_slot, t->maker_remaining}, std::pair{t->taker_slot, t->taker_remaining}}) {
+        OrderView& v = view(i, slot);
+        v.filled += t->qty;
+        v.filled_value += int128{t->price.raw()} * t->qty.raw();
+        if (remaining.raw() == 0) {
+          v.status = OrderStatus::filled;
+          --open_orders_;
+        }
+        publish(v, step);
+      }
+    } else if (const auto* c = std::get_if<book::Cancelled>(&e)) {
+      OrderView& v = view(i, c->slot);
+      v.status = OrderStatus::cancelled;
+      v.cancel_reason = c->reason;
+      --open_orders_;
+      publish(v, step);
+    } else if (const auto* m = std::get_if<book::Amended>(&e)) {
+      OrderView& v = view(i, m->slot);
+      v.price = m->price;
+      v.amount = v.filled + m->qty;
+      publish(v, step);
+    } else if (const auto* g = std::get_if<book::Triggered>(&e)) {
+      OrderView& v = view(i, g->slot);
+      v.triggered = true;
+      v.status = OrderStatus::open;
+      publish(v, step);
+    } else if (const auto* l = std::get_if<book::LevelUpdate>(&e)) {
+      events_.push_back(BookChanged{i, l->side, l->price, l->qty, l->count});
+    }
+  }
+  book_events_.clear();
+}
+
+void Engine::publish(OrderView& v, Step& step) noexcept {
+  v.updated = now_;
+  if (v.id == step.subject) {
+    step.subject_view = v;  // reported once, at the end of the command
+  } else {
+    events_.push_back(OrderUpdated{v});
+  }
+}
+
 // --- time ---------------------------------------------------------------------------------------
 
-void Engine::advance(Timestamp now) noexcept {
+void Engine::advance(Timestamp now, Step& step) noexcept {
   client_ids_.expire(now);
   while (!gtd_heap_.empty() && gtd_heap_.front().first <= now.ns()) {
     const std::uint32_t i = gtd_heap_.front().second;
     std::pop_heap(gtd_heap_.begin(), gtd_heap_.end(), kEarliestFirst);
     gtd_heap_.pop_back();
     books_[i].advance_time(now);
+    after_book_call(InstrumentId{i}, step);
   }
   while (next_expiry_ < expiries_.size() && expiries_[next_expiry_].first <= now) {
     const auto [at, id] = expiries_[next_expiry_++];
-    if (status_[id.raw()] == InstrumentStatus::open || status_[id.raw()] == InstrumentStatus::halted) expire(id, at);
+    if (status_[id.raw()] == InstrumentStatus::open || status_[id.raw()] == InstrumentStatus::halted) expire(id, at, step);
   }
   const std::int64_t interval = config_.clearing.funding_interval_ns;
   if (next_funding_ns_ == 0) next_funding_ns_ = (now.ns() / interval + 1) * interval;
@@ -149,9 +272,10 @@ void Engine::advance(Timestamp now) noexcept {
   }
 }
 
-void Engine::expire(InstrumentId id, Timestamp at) noexcept {
+void Engine::expire(InstrumentId id, Timestamp at, Step& step) noexcept {
   book::CancelAllFilter all;
   (void)books_[id.raw()].cancel_all(all, now_);
+  after_book_call(id, step);
   status_[id.raw()] = InstrumentStatus::awaiting_settlement;
   events_.push_back(InstrumentChanged{id, InstrumentStatus::awaiting_settlement});
   expiry_at_[id.raw()] = at;
@@ -179,14 +303,22 @@ Errc Engine::check_tradeable(InstrumentId id) const noexcept {
   return Errc::ok;
 }
 
-Errc Engine::on_new_order(const NewOrder& c) noexcept {
+std::optional<InstrumentId> Engine::instrument_of(OrderId id) const noexcept {
+  const std::uint64_t i = id.raw() >> kOrderIdInstrumentShift;
+  if (i >= books_.size()) return std::nullopt;
+  return InstrumentId{static_cast<std::uint32_t>(i)};
+}
+
+Errc Engine::on_new_order(const NewOrder& c, Step& step) noexcept {
+  // Admit: every check before the first change.
   if (!clearing_.has_account(c.account)) return Errc::unknown_account;
   if (const Errc e = check_tradeable(c.instrument); e != Errc::ok) return e;
   if (c.qty.raw() <= 0) return Errc::book_invalid_quantity;
   Book& b = books_[c.instrument.raw()];
   // The book's max_qty bounds the order's value at every price it may carry (book_config).
   if (c.qty > b.config().max_qty) return Errc::order_too_large;
-  book::NewOrder o{OrderId{next_order_id_}, c.account, c.side, c.type, c.tif, c.price, c.qty, c.display,
+  const OrderId id{std::uint64_t{c.instrument.raw()} << kOrderIdInstrumentShift | next_order_id_};
+  book::NewOrder o{id, c.account, c.side, c.type, c.tif, c.price, c.qty, c.display,
                    c.trigger_price, c.trigger, c.expiry, c.post_only, c.stp, c.reduce_only};
   // Good-till-date without a date is Deribit's good_til_day: until the next 08:00 UTC.
   if (o.tif == book::TimeInForce::gtd && o.expiry.ns() == 0) o.expiry = trading_session_end(now_);
@@ -203,26 +335,32 @@ Errc Engine::on_new_order(const NewOrder& c) noexcept {
       outcome_.order = *prior;
       return Errc::duplicate_client_order_id;
     }
-  pending_new_ = &c;
-  pending_expiry_ = o.expiry;
-  subject_ = o.id;
+  // Match (the book validates the rest and rejects without changing anything).
+  step.order = &c;
+  step.expiry = o.expiry;
+  step.subject = id;
   const Errc e = b.submit(o, now_);
-  if (e != Errc::ok) return e;
-  outcome_.order = o.id;
-  if (!c.client_id.empty()) client_ids_.add(c.account, c.client_id, o.id, now_);
+  if (e != Errc::ok) {
+    book_events_.clear();  // the Rejected event: the command's status says it
+    return e;
+  }
+  outcome_.order = id;
   ++next_order_id_;
+  if (!c.client_id.empty()) client_ids_.add(c.account, c.client_id, id, now_);
   if (o.tif == book::TimeInForce::gtd) {
     gtd_heap_.emplace_back(o.expiry.ns(), c.instrument.raw());
     std::push_heap(gtd_heap_.begin(), gtd_heap_.end(), kEarliestFirst);
   }
+  after_book_call(c.instrument, step);
   return Errc::ok;
 }
 
-Errc Engine::on_amend(const AmendOrder& c) noexcept {
+Errc Engine::on_amend(const AmendOrder& c, Step& step) noexcept {
   const OrderView* v = order(c.account, c.order);
   if (v == nullptr) return Errc::book_unknown_order;
-  if (const Errc e = check_tradeable(v->instrument); e != Errc::ok) return e;
-  const Instrument& ins = instruments_->get(v->instrument);
+  const InstrumentId i = v->instrument;
+  if (const Errc e = check_tradeable(i); e != Errc::ok) return e;
+  const Instrument& ins = instruments_->get(i);
   auto amount = ins.order_qty(c.amount);
   if (!amount) return amount.error();
   Price price = v->price, trigger{0};
@@ -239,21 +377,31 @@ Errc Engine::on_amend(const AmendOrder& c) noexcept {
   // The new amount includes what already filled (Deribit's edit): the open part is what is left.
   const std::int64_t open = amount->raw() - v->filled.raw();
   if (open <= 0) return Errc::amend_below_filled;
-  if (amount.value() > books_[v->instrument.raw()].config().max_qty) return Errc::order_too_large;
-  subject_ = c.order;
+  if (amount.value() > books_[i.raw()].config().max_qty) return Errc::order_too_large;
+  step.subject = c.order;
   outcome_.order = c.order;
-  return books_[v->instrument.raw()].amend(book::AmendOrder{c.order, c.account, price, Qty{open}, trigger}, now_);
+  const Errc e = books_[i.raw()].amend(book::AmendOrder{c.order, c.account, price, Qty{open}, trigger}, now_);
+  if (e != Errc::ok) {
+    book_events_.clear();
+    return e;
+  }
+  after_book_call(i, step);
+  return Errc::ok;
 }
 
-Errc Engine::on_cancel(const CancelOrder& c) noexcept {
+Errc Engine::on_cancel(const CancelOrder& c, Step& step) noexcept {
   const OrderView* v = order(c.account, c.order);
   if (v == nullptr) return Errc::book_unknown_order;
-  subject_ = c.order;
+  const InstrumentId i = v->instrument;
+  step.subject = c.order;
   outcome_.order = c.order;
-  return books_[v->instrument.raw()].cancel(c.order, c.account, now_);
+  const Errc e = books_[i.raw()].cancel(c.order, c.account, now_);
+  STRIKE_ASSERT(e == Errc::ok, "cancel of open order {} refused: {}", c.order.raw(), name(e));
+  after_book_call(i, step);
+  return Errc::ok;
 }
 
-Errc Engine::on_cancel_all(const CancelAll& c) noexcept {
+Errc Engine::on_cancel_all(const CancelAll& c, Step& step) noexcept {
   if (!clearing_.has_account(c.account)) return Errc::unknown_account;
   if (c.one_instrument && c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
   book::CancelAllFilter f;
@@ -262,7 +410,10 @@ Errc Engine::on_cancel_all(const CancelAll& c) noexcept {
   f.resting = c.resting;
   f.stops = c.stops;
   for (std::size_t i = c.one_instrument ? c.instrument.raw() : 0; i < books_.size(); ++i) {
-    if (books_[i].open_orders(c.account) > 0) outcome_.count += books_[i].cancel_all(f, now_);
+    if (books_[i].open_orders(c.account) > 0) {
+      outcome_.count += books_[i].cancel_all(f, now_);
+      after_book_call(InstrumentId{static_cast<std::uint32_t>(i)}, step);
+    }
     if (c.one_instrument) break;
   }
   return Errc::ok;
@@ -320,16 +471,16 @@ Errc Engine::on_resume(const ResumeInstrument& c) noexcept {
   return Errc::ok;
 }
 
-Errc Engine::on_expire(const ExpireInstrument& c) noexcept {
+Errc Engine::on_expire(const ExpireInstrument& c, Step& step) noexcept {
   if (c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
   if (!instruments_->get(c.instrument).has_expiry()) return Errc::instrument_not_dated;
   const InstrumentStatus s = status_[c.instrument.raw()];
   if (s != InstrumentStatus::open && s != InstrumentStatus::halted) return Errc::instrument_expired;
-  expire(c.instrument, now_);
+  expire(c.instrument, now_, step);
   return Errc::ok;
 }
 
-Errc Engine::on_set_index(const SetIndex& c) noexcept {
+Errc Engine::on_set_index(const SetIndex& c, Step& step) noexcept {
   if (c.currency.raw() >= instruments_->currencies().all().size() || !clearing_.holds(c.currency))
     return Errc::unknown_currency;
   if (auto r = clearing_.set_index(c.currency, c.price); !r) return r.error();
@@ -338,17 +489,21 @@ Errc Engine::on_set_index(const SetIndex& c) noexcept {
     const InstrumentStatus s = status_[ins.id.raw()];
     if (s == InstrumentStatus::awaiting_settlement) try_settle(ins.id);
     // Index triggers are for contracts priced in USD terms; options are priced in coin.
-    if (s == InstrumentStatus::open && !ins.is_option())
+    if (s == InstrumentStatus::open && !ins.is_option()) {
       books_[ins.id.raw()].set_price(book::PriceSource::index, to_ticks(ins.id, c.price), now_);
+      after_book_call(ins.id, step);
+    }
   }
   return Errc::ok;
 }
 
-Errc Engine::on_set_mark(const SetMark& c) noexcept {
+Errc Engine::on_set_mark(const SetMark& c, Step& step) noexcept {
   if (c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
   if (auto r = clearing_.set_mark(c.instrument, c.price); !r) return r.error();
-  if (status_[c.instrument.raw()] == InstrumentStatus::open)
+  if (status_[c.instrument.raw()] == InstrumentStatus::open) {
     books_[c.instrument.raw()].set_price(book::PriceSource::mark, to_ticks(c.instrument, c.price), now_);
+    after_book_call(c.instrument, step);
+  }
   return Errc::ok;
 }
 
@@ -356,124 +511,15 @@ Price Engine::to_ticks(InstrumentId id, RefPrice price) const noexcept {
   return Price{std::max<std::int64_t>(1, clearing_.math(id).from_ref_price(price).raw())};
 }
 
-// --- book events --------------------------------------------------------------------------------
-
-OrderView* Engine::view(OrderId id) noexcept {
-  const std::uint32_t slot = order_ids_.find(id.raw());
-  return slot == book::detail::kNil ? nullptr : &views_[slot];
-}
-
-void Engine::publish(OrderView& v) noexcept {
-  v.updated = now_;
-  if (v.id == subject_) {
-    subject_dirty_ = true;  // reported once, at the end of the command
-  } else {
-    events_.push_back(OrderUpdated{v});
-  }
-}
-
-void Engine::close(OrderView& v) noexcept {
-  publish(v);
-  if (v.id == subject_) subject_view_ = v;  // its slot is about to be reused
-  const std::uint32_t slot = order_ids_.erase(v.id.raw());
-  STRIKE_ASSERT(slot != book::detail::kNil, "closing unknown order {}", v.id.raw());
-  free_views_.push_back(slot);
-}
-
-void Engine::on_book(InstrumentId id, const book::Accepted& e) noexcept {
-  STRIKE_ASSERT(pending_new_ != nullptr && e.id == subject_, "accepted order {} without a command", e.id.raw());
-  const NewOrder& c = *pending_new_;
-  std::uint32_t slot = 0;
-  if (free_views_.empty()) {
-    slot = static_cast<std::uint32_t>(views_.size());
-    views_.emplace_back();
-  } else {
-    slot = free_views_.back();
-    free_views_.pop_back();
-  }
-  OrderView& v = views_[slot];
-  v = OrderView{};
-  v.id = e.id;
-  v.instrument = id;
-  v.account = e.account;
-  v.side = e.side;
-  v.type = e.type;
-  v.tif = e.tif;
-  v.post_only = c.post_only;
-  v.trigger = c.trigger;
-  v.reduce_only = e.reduce_only;
-  v.repriced = e.repriced;
-  v.status = book::is_stop(e.type) ? OrderStatus::untriggered : OrderStatus::open;
-  v.price = e.price;
-  v.trigger_price = c.trigger_price;
-  v.amount = e.qty;
-  v.display = e.display;
-  v.created = now_;
-  v.expiry = pending_expiry_;
-  v.label = c.label;
-  v.client_id = c.client_id;
-  order_ids_.insert(e.id.raw(), slot);
-  publish(views_[slot]);
-}
-
-void Engine::on_book(InstrumentId id, const book::Trade& e) noexcept {
-  const bool buyer_is_maker = e.aggressor == Side::sell;
-  const AccountId buyer = buyer_is_maker ? e.maker_account : e.taker_account;
-  const AccountId seller = buyer_is_maker ? e.taker_account : e.maker_account;
-  const std::uint64_t trade_id = next_trade_id_++;
-  const clearing::FillResult fill =
-      clearing_.on_fill(clearing::Fill{id, trade_id, buyer, seller, buyer_is_maker, e.price, e.qty});
-  events_.push_back(TradeExecuted{id, trade_id, now_, e.price, e.qty, e.aggressor, e.maker, e.taker, e.maker_account,
-                                  e.taker_account, fill.currency, buyer_is_maker ? fill.buyer_fee : fill.seller_fee,
-                                  buyer_is_maker ? fill.seller_fee : fill.buyer_fee});
-  for (const auto& [order_id, remaining] : {std::pair{e.maker, e.maker_remaining}, std::pair{e.taker, e.taker_remaining}}) {
-    OrderView* v = view(order_id);
-    STRIKE_ASSERT(v != nullptr, "trade of unknown order {}", order_id.raw());
-    v->filled += e.qty;
-    v->filled_value += int128{e.price.raw()} * e.qty.raw();
-    if (remaining.raw() == 0) {
-      v->status = OrderStatus::filled;
-      close(*v);
-    } else {
-      publish(*v);
-    }
-  }
-}
-
-void Engine::on_book(InstrumentId, const book::Cancelled& e) noexcept {
-  OrderView* v = view(e.id);
-  STRIKE_ASSERT(v != nullptr, "cancel of unknown order {}", e.id.raw());
-  v->status = OrderStatus::cancelled;
-  v->cancel_reason = e.reason;
-  close(*v);
-}
-
-void Engine::on_book(InstrumentId, const book::Amended& e) noexcept {
-  OrderView* v = view(e.id);
-  STRIKE_ASSERT(v != nullptr, "amend of unknown order {}", e.id.raw());
-  v->price = e.price;
-  v->amount = v->filled + e.qty;
-  publish(*v);
-}
-
-void Engine::on_book(InstrumentId, const book::Triggered& e) noexcept {
-  OrderView* v = view(e.id);
-  STRIKE_ASSERT(v != nullptr, "trigger of unknown order {}", e.id.raw());
-  v->triggered = true;
-  v->status = OrderStatus::open;
-  publish(*v);
-}
-
-void Engine::on_book(InstrumentId id, const book::LevelUpdate& e) noexcept {
-  events_.push_back(BookChanged{id, e.side, e.price, e.qty, e.count});
-}
-
 // --- queries ------------------------------------------------------------------------------------
 
 const OrderView* Engine::order(AccountId account, OrderId id) const noexcept {
-  const std::uint32_t slot = order_ids_.find(id.raw());
-  if (slot == book::detail::kNil || views_[slot].account != account) return nullptr;
-  return &views_[slot];
+  const auto i = instrument_of(id);
+  if (!i) return nullptr;
+  const auto slot = books_[i->raw()].slot_of(id);
+  if (!slot) return nullptr;
+  const OrderView& v = views_[i->raw()][*slot];
+  return v.account == account ? &v : nullptr;
 }
 
 std::vector<OrderView> Engine::open_orders(AccountId account, std::optional<InstrumentId> instrument) const {
@@ -481,7 +527,7 @@ std::vector<OrderView> Engine::open_orders(AccountId account, std::optional<Inst
   for (std::size_t i = instrument ? instrument->raw() : 0; i < books_.size(); ++i) {
     if (books_[i].open_orders(account) > 0)
       books_[i].for_each_order([&](const book::OrderState& o) {
-        if (o.account == account) out.push_back(views_[order_ids_.find(o.id.raw())]);
+        if (o.account == account) out.push_back(views_[i][*books_[i].slot_of(o.id)]);
       });
     if (instrument) break;
   }
@@ -505,19 +551,21 @@ std::optional<std::string> Engine::validate() const {
     std::optional<std::string> problem;
     books_[i].for_each_order([&](const book::OrderState& o) {
       ++open;
-      const std::uint32_t slot = order_ids_.find(o.id.raw());
       if (problem) return;
-      if (slot == book::detail::kNil) {
-        problem = fmt::format("order {} in book {} has no view", o.id.raw(), i);
-      } else if (views_[slot].instrument.raw() != i || views_[slot].account != o.account ||
-                 views_[slot].open() != o.qty) {
-        problem = fmt::format("order {}: view disagrees with the book (open {} vs {})", o.id.raw(),
-                              views_[slot].open().raw(), o.qty.raw());
+      const std::uint32_t slot = *books_[i].slot_of(o.id);
+      if (slot >= views_[i].size()) {
+        problem = fmt::format("order {} in book {}: no client view", o.id.raw(), i);
+        return;
       }
+      const OrderView& v = views_[i][slot];
+      if (v.id != o.id || v.instrument.raw() != i || v.account != o.account ||
+          v.open() != o.qty || (o.id.raw() >> kOrderIdInstrumentShift) != i)
+        problem = fmt::format("order {} in book {}: its client view disagrees (open {} vs {})", o.id.raw(), i,
+                              v.open().raw(), o.qty.raw());
     });
     if (problem) return problem;
   }
-  if (open != order_ids_.size()) return fmt::format("{} views for {} open orders", order_ids_.size(), open);
+  if (open != open_orders_) return fmt::format("{} open orders counted, {} in the books", open_orders_, open);
   return clearing_.validate();
 }
 

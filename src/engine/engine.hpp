@@ -3,20 +3,32 @@
 // command): no clock, no randomness, no iteration over unordered containers reaches an
 // event or the state hash. Same commands -> byte-identical events and the same state_hash().
 //
-// Owns: one order book per instrument (book::OrderBook), the open orders' client-facing views
-// (amount, filled, average price, label), clearing (accounts, positions, ledger, marks), the
-// instrument lifecycle (open, halted, awaiting settlement, settled), the GTD, expiry and
-// funding schedules, and the id counters.
+// Owns: one order book per instrument (book::OrderBook) and, beside each book's storage, the
+// open orders' client columns (OrderView: amount, filled, average price, label, client order id,
+// indexed by the book's slot: one table of open orders, not two), clearing (accounts,
+// positions, ledger, marks), the instrument lifecycle (open, halted, awaiting settlement,
+// settled), the GTD, expiry and funding schedules, and the id counters.
 //
-// Invariants: a rejected command changes nothing (every check happens before the first
-// change); every open order is in exactly one book and in the order table; an account sees
-// and touches only its own orders (another account's order id reads as unknown).
-// Each command first advances time to its stamp: GTD expiries, instrument expiries (cancel
-// the book, then cash-settle at the 30-minute index TWAP), then perpetual funding at interval
-// boundaries; then the command itself.
+// apply() runs explicit stages over a per-command event buffer (docs/engine.md, "Stages"):
+//   admit  - validation (and the risk pre-trade check): reads only, a rejection changes nothing;
+//   match  - the book appends plain events to the buffer (no callback into the engine);
+//   settle - clearing books every buffered trade (then risk's post-trade update);
+//   report - order views and engine events are built from the buffer, in order;
+// then each stop the price moves reached is offered back to the engine (the book holds it),
+// re-checked (reduce-only, and margin once risk is wired in) and entered or refused, through
+// the same stages. Events are self-contained values: a consumer on another thread encodes them
+// with the (immutable) instrument registry, never with the engine.
 //
-// Costs: an order command is a table lookup plus the book's O(1) operation plus clearing per
-// fill; events go into a vector reused across commands (no allocation in steady state).
+// Invariants: a rejected command changes nothing (every check happens before the first change);
+// every open order is in exactly one book, with its client column at its slot; an account
+// sees and touches only its own orders (another account's order id reads as unknown). Order ids
+// carry their instrument (instrument << 40 | counter), so a cancel finds its book without a
+// second table. Each command first advances time to its stamp: GTD expiries, instrument
+// expiries (cancel the book, then cash-settle at the 30-minute index TWAP), then perpetual
+// funding at interval boundaries; then the command itself.
+//
+// Costs: an order command is the book's O(1) operation plus clearing per fill; events go into
+// vectors reused across commands (no allocation in steady state).
 #pragma once
 
 #include <array>
@@ -25,6 +37,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "book/order_book.hpp"
@@ -91,7 +104,9 @@ class Engine {
   std::vector<OrderView> open_orders(AccountId account, std::optional<InstrumentId> instrument) const;
   std::size_t depth(InstrumentId id, Side side, std::span<book::DepthLevel> out) const noexcept;
   std::optional<Price> best(InstrumentId id, Side side) const noexcept;
-  std::size_t open_order_count() const noexcept { return order_ids_.size(); }
+  std::size_t open_order_count() const noexcept { return open_orders_; }
+  // Order ids: the instrument in the top bits, a venue-wide counter below.
+  static constexpr int kOrderIdInstrumentShift = 40;
 
   // --- state ----------------------------------------------------------------------------------
   // The full state in the snapshot format (docs/engine.md): deterministic bytes.
@@ -106,50 +121,60 @@ class Engine {
   std::optional<std::string> validate() const;
 
  private:
-  struct BookEvents {
-    Engine* engine;
-    InstrumentId instrument{};
+  // The book's events of one call, buffered (match stage); the stages after it read them.
+  using BookEvent = std::variant<book::Accepted, book::Rejected, book::Trade, book::Cancelled, book::Amended,
+                                 book::Triggered, book::LevelUpdate>;
+  struct EventBuffer {
+    std::vector<BookEvent>* events;
     template <class E>
     void on(const E& e) noexcept {
-      engine->on_book(instrument, e);
+      events->emplace_back(e);
     }
   };
-  using Book = book::OrderBook<BookEvents>;
+  using Book = book::OrderBook<EventBuffer>;
 
-  void advance(Timestamp now) noexcept;
-  void expire(InstrumentId id, Timestamp at) noexcept;
+  // What the stages of one command share: the command's own order (reported once, last, as
+  // Deribit answers with the order's final state) and the new order being entered.
+  struct Step {
+    const NewOrder* order = nullptr;  // new_order: the command, for its client fields
+    Timestamp expiry{};               // its GTD expiry as submitted (good_til_day resolved)
+    OrderId subject{};                // the command's own order
+    std::optional<OrderView> subject_view;  // its latest view, once it changed
+  };
+
+  void advance(Timestamp now, Step& step) noexcept;
+  void expire(InstrumentId id, Timestamp at, Step& step) noexcept;
   void try_settle(InstrumentId id) noexcept;
   Errc check_tradeable(InstrumentId id) const noexcept;
+  std::optional<InstrumentId> instrument_of(OrderId id) const noexcept;
 
-  Errc on_new_order(const NewOrder& c) noexcept;
-  Errc on_amend(const AmendOrder& c) noexcept;
-  Errc on_cancel(const CancelOrder& c) noexcept;
-  Errc on_cancel_all(const CancelAll& c) noexcept;
+  Errc on_new_order(const NewOrder& c, Step& step) noexcept;
+  Errc on_amend(const AmendOrder& c, Step& step) noexcept;
+  Errc on_cancel(const CancelOrder& c, Step& step) noexcept;
+  Errc on_cancel_all(const CancelAll& c, Step& step) noexcept;
   Errc on_create_account(const CreateAccount& c) noexcept;
   Errc on_deposit(const Deposit& c) noexcept;
   Errc on_withdraw(const Withdraw& c) noexcept;
   Errc on_transfer(const Transfer& c) noexcept;
   Errc on_halt(const HaltInstrument& c) noexcept;
   Errc on_resume(const ResumeInstrument& c) noexcept;
-  Errc on_expire(const ExpireInstrument& c) noexcept;
-  Errc on_set_index(const SetIndex& c) noexcept;
-  Errc on_set_mark(const SetMark& c) noexcept;
+  Errc on_expire(const ExpireInstrument& c, Step& step) noexcept;
+  Errc on_set_index(const SetIndex& c, Step& step) noexcept;
+  Errc on_set_mark(const SetMark& c, Step& step) noexcept;
   Errc on_advance_time(const AdvanceTime&) noexcept { return Errc::ok; }
   Errc on_configure(const Configure& c) const noexcept {
     return c.digest == config_digest_ ? Errc::ok : Errc::config_mismatch;
   }
 
-  void on_book(InstrumentId id, const book::Accepted& e) noexcept;
-  void on_book(InstrumentId id, const book::Trade& e) noexcept;
-  void on_book(InstrumentId id, const book::Cancelled& e) noexcept;
-  void on_book(InstrumentId id, const book::Amended& e) noexcept;
-  void on_book(InstrumentId id, const book::Triggered& e) noexcept;
-  void on_book(InstrumentId id, const book::LevelUpdate& e) noexcept;
-  void on_book(InstrumentId, const book::Rejected&) noexcept {}  // the command's status says it
+  // The stages after a book call on instrument `i`: settle, report, then the stops it reached.
+  void after_book_call(InstrumentId i, Step& step) noexcept;
+  void settle(InstrumentId i) noexcept;
+  void report(InstrumentId i, Step& step) noexcept;
+  // Admit stage of a stop the book triggered and holds: may it enter the book?
+  Errc admit_triggered(InstrumentId i, const book::OrderState& o) const noexcept;
 
-  OrderView* view(OrderId id) noexcept;
-  void publish(OrderView& v) noexcept;  // emits the update (deferred for the command's own order)
-  void close(OrderView& v) noexcept;    // emits the final update and frees the view
+  OrderView& view(InstrumentId i, std::uint32_t slot) noexcept { return views_[i.raw()][slot]; }
+  void publish(OrderView& v, Step& step) noexcept;  // emits the update (deferred for the command's own order)
   void balance_event(AccountId account, CurrencyId currency, std::int64_t amount, clearing::EntryReason reason) noexcept;
   Price to_ticks(InstrumentId id, RefPrice price) const noexcept;
 
@@ -158,12 +183,10 @@ class Engine {
   Hash256 config_digest_;
   clearing::Clearing clearing_;
   std::vector<Book> books_;                 // [instrument]
+  std::vector<std::vector<OrderView>> views_;  // [instrument][slot]: the client column of each open order
   std::vector<InstrumentStatus> status_;    // [instrument]
   std::vector<Timestamp> expiry_at_;        // [instrument]: when it expired (settlement window end)
-  // Open orders: views in a slot vector with a free list, found by id.
-  std::vector<OrderView> views_;
-  std::vector<std::uint32_t> free_views_;
-  book::detail::HandleMap order_ids_;
+  std::uint64_t open_orders_ = 0;
   // Schedules. GTD deadlines are a min-heap of (expiry, instrument); stale entries (the order
   // went first) cost one no-op advance of that book.
   std::vector<std::pair<std::int64_t, std::uint32_t>> gtd_heap_;
@@ -173,15 +196,12 @@ class Engine {
   // Counters.
   SeqNo last_seq_{};
   Timestamp now_{};
-  std::uint64_t next_order_id_ = 1;
+  std::uint64_t next_order_id_ = 1;  // the counter part of order ids
   std::uint64_t next_trade_id_ = 1;
   ClientOrderIds client_ids_;
-  // The command being applied.
-  const NewOrder* pending_new_ = nullptr;
-  Timestamp pending_expiry_{};  // the order's GTD expiry as submitted (good_til_day resolved)
-  OrderId subject_{};          // the command's own order: its updates are emitted once, at the end
-  OrderView subject_view_;
-  bool subject_dirty_ = false;
+  // Buffers of the command being applied (reused; not state).
+  std::vector<BookEvent> book_events_;
+  std::vector<clearing::FillResult> fills_;  // settle: one per buffered trade, in order
   Outcome outcome_;
   std::vector<Event> events_;
 };

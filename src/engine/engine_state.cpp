@@ -153,7 +153,7 @@ void Engine::save(std::vector<std::byte>& out) const {
     w.write_u64(s.orders.size());
     for (const book::OrderState& o : s.orders) {
       write_order(w, o);
-      write_view(w, views_[order_ids_.find(o.id.raw())]);
+      write_view(w, views_[i][*books_[i].slot_of(o.id)]);
     }
   }
   clearing_.save(w);
@@ -206,22 +206,27 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
     }
     const std::uint64_t n = r.read_u64();
     if (!r.ok() || n > r.remaining()) return corrupt(fmt::format("book {}: order count", instruments.get(InstrumentId{static_cast<std::uint32_t>(i)}).name));
+    std::vector<OrderView> views;
     for (std::uint64_t k = 0; k < n && r.ok(); ++k) {
       const book::OrderState o = read_order(r);
       s.orders.push_back(o);
       auto view = read_view(r);
       if (!r.ok() || !view) return corrupt(fmt::format("order {}: view", o.id.raw()));
       const OrderView& v = view.value();
-      // The view describes the same open order as the book.
+      // The view describes the same open order as the book, in the book its id names.
       if (v.id != o.id || v.instrument.raw() != i || v.account != o.account || v.side != o.side ||
           v.open() != o.qty || (v.status != OrderStatus::open && v.status != OrderStatus::untriggered) ||
-          e->order_ids_.find(o.id.raw()) != book::detail::kNil)
+          (o.id.raw() >> kOrderIdInstrumentShift) != i)
         return corrupt(fmt::format("order {}", o.id.raw()));
-      e->order_ids_.insert(o.id.raw(), static_cast<std::uint32_t>(e->views_.size()));
-      e->views_.push_back(v);
+      views.push_back(v);
     }
     if (!r.ok()) break;
     if (auto restored = e->books_[i].restore(s); !restored) return corrupt("book: " + restored.error().to_string());
+    // Each client view at its order's slot in the restored book.
+    auto& column = e->views_[i];
+    column.assign(e->books_[i].slot_count(), OrderView{});
+    for (const OrderView& v : views) column[*e->books_[i].slot_of(v.id)] = v;
+    e->open_orders_ += views.size();
   }
   if (!r.ok()) return corrupt(std::string(name(r.error())));
   if (auto s = e->clearing_.load(r); !s) return fail(s.error());

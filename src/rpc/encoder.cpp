@@ -98,6 +98,7 @@ std::string_view cancel_reason(book::CancelReason r) {
     case book::CancelReason::fok_unfilled: return "fill_or_kill";
     case book::CancelReason::self_trade: return "self_trade";
     case book::CancelReason::expired: return "good_til_day";
+    case book::CancelReason::refused: return "risk_mitigation";  // a triggered stop the engine refused
   }
   return "?";
 }

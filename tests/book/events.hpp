@@ -14,10 +14,14 @@ namespace strike::book::testing {
 
 using Event = std::variant<Accepted, Rejected, Trade, Cancelled, Amended, Triggered, LevelUpdate>;
 
+// Records events with their slots set to 0: slots are each book's own storage (types.hpp), so
+// two implementations' streams compare without them.
 struct RecordingSink {
   std::vector<Event>* out = nullptr;
   template <class E>
-  void on(const E& e) {
+  void on(E e) {
+    if constexpr (requires { e.slot; }) e.slot = 0;
+    if constexpr (requires { e.maker_slot; }) e.maker_slot = e.taker_slot = 0;
     out->push_back(e);
   }
 };

@@ -39,7 +39,11 @@ std::string every_answer(const engine::Engine& e, const history::HistoryStore& h
       ask(Method::get_account_summary, GetAccountSummary{account, c.id});
       ask(Method::get_transaction_log, GetTransactionLog{account, c.id, 1'000});
     }
-    for (std::uint64_t o = 1; o <= orders; ++o) ask(Method::get_order_state, GetOrderState{account, OrderId{o}});
+    // Every open order of every account (ids carry their instrument), and ids that are not open.
+    for (std::uint64_t b = 1; b <= accounts; ++b)
+      for (const engine::OrderView& v : e.open_orders(AccountId{b}, std::nullopt))
+        ask(Method::get_order_state, GetOrderState{account, v.id});
+    for (std::uint64_t o = 1; o <= orders; o += 97) ask(Method::get_order_state, GetOrderState{account, OrderId{o}});
   }
   for (const Instrument& ins : e.instruments().all()) ask(Method::get_order_book, GetOrderBook{ins.id, 1'000});
   ask(Method::get_instruments, GetInstruments{});
