@@ -500,6 +500,90 @@ TEST_F(B, ReachedStopsEnterClosestTriggerFirstThenFifoAndCascade) {
   expect_valid();
 }
 
+// With hold_triggered the owner takes each reached stop, in the order the book would fire them,
+// and enters or refuses it; the cascade then goes on from the price the entered one moved.
+TEST(HeldTriggers, TheOwnerTakesEachReachedStopInFiringOrderAndEntersOrRefusesIt) {
+  BookConfig cfg;
+  cfg.hold_triggered = true;
+  std::vector<Event> events;
+  OrderBook<RecordingSink> book(cfg, RecordingSink{&events});
+  const Timestamp t = Timestamp::from_ns(1'000);
+  for (std::uint64_t i = 0; i < 4; ++i) ASSERT_EQ(book.submit(limit(10 + i, 1, kBuy, 100 - static_cast<std::int64_t>(i), 1), t), Errc::ok);
+  ASSERT_EQ(book.submit(limit(20, 2, kSell, 100, 1), t), Errc::ok);  // last = 100
+  ASSERT_EQ(book.submit(stop(30, 3, kSell, OrderType::stop_market, 98, 0, 1), t), Errc::ok);
+  ASSERT_EQ(book.submit(stop(31, 3, kSell, OrderType::stop_market, 99, 0, 1), t), Errc::ok);
+  ASSERT_EQ(book.submit(stop(32, 3, kSell, OrderType::stop_market, 99, 0, 1), t), Errc::ok);
+  ASSERT_EQ(book.submit(limit(21, 2, kSell, 99, 1), t), Errc::ok);  // last = 99: 31 and 32 reached
+  EXPECT_TRUE(std::none_of(events.begin(), events.end(), [](const Event& e) { return std::holds_alternative<Triggered>(e); }))
+      << "a held book fires nothing by itself";
+  auto first = book.take_triggered();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->id.raw(), 31u);
+  EXPECT_EQ(first->source, PriceSource::last);
+  ASSERT_TRUE(book.held().has_value());
+  EXPECT_EQ(book.held()->type, OrderType::market);  // already a plain order
+  EXPECT_FALSE(book.validate().ok()) << "a held order is in no queue: the book is mid-decision";
+  book.drop_triggered(CancelReason::refused);  // the owner refuses 31
+  auto second = book.take_triggered();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->id.raw(), 32u);
+  events.clear();
+  book.activate_triggered();  // 32 sells into 98 and moves last there: 30 is reached in turn
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const Event& e) { return std::holds_alternative<Trade>(e); }));
+  auto third = book.take_triggered();
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(third->id.raw(), 30u);
+  book.activate_triggered();
+  EXPECT_FALSE(book.take_triggered().has_value());
+  EXPECT_FALSE(book.find(OrderId{31}).has_value());
+  EXPECT_TRUE(book.validate().ok()) << book.validate().error().to_string();
+}
+
+// Records events as they come, slots included (RecordingSink sets them to 0).
+struct RawSink {
+  std::vector<Event>* out;
+  template <class E>
+  void on(const E& e) {
+    out->push_back(e);
+  }
+};
+
+// The slot an event names is where the book keeps the order while it is open.
+TEST(Slots, EveryEventNamesTheSlotThatFindsItsOrder) {
+  std::vector<Event> events;
+  OrderBook<RawSink> book(BookConfig{}, RawSink{&events});
+  const Timestamp t = Timestamp::from_ns(1'000);
+  const auto check = [&] {
+    for (const Event& e : events) {
+      std::vector<std::pair<OrderId, std::uint32_t>> named;
+      if (const auto* a = std::get_if<Accepted>(&e)) named.emplace_back(a->id, a->slot);
+      if (const auto* x = std::get_if<Trade>(&e)) {
+        named.emplace_back(x->maker, x->maker_slot);
+        named.emplace_back(x->taker, x->taker_slot);
+      }
+      if (const auto* m = std::get_if<Amended>(&e)) named.emplace_back(m->id, m->slot);
+      for (const auto& [id, slot] : named) {
+        const auto at = book.slot_of(id);
+        if (at) {
+          EXPECT_EQ(*at, slot) << "order " << id.raw();
+        }
+      }
+    }
+    events.clear();
+  };
+  std::size_t named = 0;
+  for (std::uint64_t i = 1; i <= 200; ++i) {
+    const Side side = i % 2 ? kBuy : Side::sell;
+    const std::int64_t px = side == kBuy ? 100 - static_cast<std::int64_t>(i % 5) : 98 + static_cast<std::int64_t>(i % 5);
+    ASSERT_EQ(book.submit(limit(i, i % 7, side, px, 1 + static_cast<std::int64_t>(i % 3)), t), Errc::ok);
+    named += events.size();
+    check();
+    if (i % 3 == 0) (void)book.amend(AmendOrder{OrderId{i - 1}, AccountId{(i - 1) % 7}, Price{99}, Qty{1}, Price{0}}, t);
+    check();
+  }
+  EXPECT_GT(named, 200u);
+}
+
 TEST_F(B, AmendingAStopTriggerMovesItToTheBackOfItsNewTriggerQueue) {
   ASSERT_EQ(submit(stop(1, 1, kBuy, OrderType::stop_limit, 110, 111, 1)), Errc::ok);
   ASSERT_EQ(submit(stop(2, 1, kBuy, OrderType::stop_limit, 120, 121, 1)), Errc::ok);
