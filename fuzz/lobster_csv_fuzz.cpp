@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include "book/lobster.hpp"
+#include "lobster/lobster.hpp"
 #include "core/assert.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace strike::book::lobster;
+  using namespace strike::lobster;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::size_t split = input.find('\0');
   const std::string_view messages_text = input.substr(0, split);

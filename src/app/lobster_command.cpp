@@ -5,7 +5,7 @@
 #include <fmt/core.h>
 
 #include "app/commands.hpp"
-#include "book/lobster.hpp"
+#include "lobster/lobster.hpp"
 
 namespace strike::app {
 
@@ -26,15 +26,15 @@ void add_lobster_command(CLI::App& root, int& exit_code) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   cmd->callback([&exit_code, args] {
-    auto messages = book::lobster::read_messages(args->messages);
-    auto rows = messages ? book::lobster::read_orderbook(args->orderbook) : fail(messages.error());
+    auto messages = lobster::read_messages(args->messages);
+    auto rows = messages ? lobster::read_orderbook(args->orderbook) : fail(messages.error());
     if (!messages || !rows) {
       fmt::print(stderr, "strike lobster: {}\n", (!messages ? messages.error() : rows.error()).to_string());
       exit_code = kExitFailure;
       return;
     }
     const auto t0 = std::chrono::steady_clock::now();
-    auto report = book::lobster::replay(messages.value(), rows.value(), {args->levels, 5});
+    auto report = lobster::replay(messages.value(), rows.value(), {args->levels, 5});
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!report) {
       fmt::print(stderr, "strike lobster: {}\n", report.error().to_string());

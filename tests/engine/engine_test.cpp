@@ -172,6 +172,37 @@ TEST_F(Engine_, AStopOnTheMarkTriggersWhenTheMarkReachesIt) {
   expect_valid();
 }
 
+// A triggered stop is offered back to the engine before it enters the book: a reduce-only stop
+// whose position is gone by then is refused (cancelled, reason "refused"), not turned into a new
+// position.
+TEST_F(Engine_, AReduceOnlyStopThatNoLongerReducesIsRefusedWhenItTriggers) {
+  const AccountId a = account(), b = account();
+  // a is long 10 lots.
+  ASSERT_EQ(run(limit(b, "BTC-PERPETUAL", Side::sell, 200'000, 10)).status, Errc::ok);
+  ASSERT_EQ(run(limit(a, "BTC-PERPETUAL", Side::buy, 200'000, 10)).status, Errc::ok);
+  // A reduce-only sell stop protecting it, on the mark.
+  NewOrder stop = limit(a, "BTC-PERPETUAL", Side::sell, 190'000, 10);
+  stop.type = book::OrderType::stop_limit;
+  stop.trigger = book::PriceSource::mark;
+  stop.trigger_price = Price{195'000};  // 97500 USD
+  stop.reduce_only = true;
+  const OrderId s = run(stop).order;
+  ASSERT_NE(engine_->order(a, s), nullptr);
+  // The position is closed another way before the stop triggers.
+  ASSERT_EQ(run(limit(b, "BTC-PERPETUAL", Side::buy, 199'000, 10)).status, Errc::ok);
+  ASSERT_EQ(run(limit(a, "BTC-PERPETUAL", Side::sell, 199'000, 10)).status, Errc::ok);
+  ASSERT_EQ(engine_->clearing().position(a, id("BTC-PERPETUAL"))->size, 0);
+  const Outcome& hit = run(SetMark{id("BTC-PERPETUAL"), RefPrice{97'000LL * 100'000'000}});
+  EXPECT_TRUE(events_of<TradeExecuted>(hit).empty());
+  bool refused = false;
+  for (const OrderUpdated& u : events_of<OrderUpdated>(hit))
+    if (u.order.id == s) refused = u.order.status == OrderStatus::cancelled && u.order.cancel_reason == book::CancelReason::refused;
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(engine_->order(a, s), nullptr);
+  EXPECT_EQ(engine_->clearing().position(a, id("BTC-PERPETUAL"))->size, 0);
+  expect_valid();
+}
+
 TEST_F(Engine_, AnOptionExpiresSettlesAtTheIndexAverageAndClosesItsBook) {
   const AccountId a = account(), b = account();
   const std::string_view call = "BTC-25DEC26-100000-C";

@@ -5,9 +5,9 @@
 
 #include <filesystem>
 
-#include "book/lobster.hpp"
+#include "lobster/lobster.hpp"
 
-namespace strike::book::lobster {
+namespace strike::lobster {
 namespace {
 
 const std::string kDir = std::string(STRIKE_SHARED_DATA_DIR) + "/lobster/";
@@ -68,4 +68,4 @@ TEST(Lobster, MalformedLinesAreTypedErrorsWithTheirPlace) {
 }
 
 }  // namespace
-}  // namespace strike::book::lobster
+}  // namespace strike::lobster

@@ -1,4 +1,4 @@
-#include "book/lobster.hpp"
+#include "lobster/lobster.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -13,7 +13,9 @@
 #include "book/order_book.hpp"
 #include "core/decimal.hpp"
 
-namespace strike::book::lobster {
+namespace strike::lobster {
+
+using namespace strike::book;
 namespace {
 
 constexpr std::int64_t kEmptyAsk = -9999999999;
@@ -471,4 +473,4 @@ Result<ReplayReport> replay(const std::vector<Message>& messages, const std::vec
   return Replayer(messages, rows, options).run();
 }
 
-}  // namespace strike::book::lobster
+}  // namespace strike::lobster

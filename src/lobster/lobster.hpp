@@ -26,7 +26,7 @@
 #include "core/result.hpp"
 #include "core/units.hpp"
 
-namespace strike::book::lobster {
+namespace strike::lobster {
 
 struct Message {
   std::int64_t time_ns = 0;  // after midnight
@@ -81,4 +81,4 @@ struct ReplayReport {
 Result<ReplayReport> replay(const std::vector<Message>& messages, const std::vector<BookRow>& rows,
                             const ReplayOptions& options = {});
 
-}  // namespace strike::book::lobster
+}  // namespace strike::lobster
