@@ -157,6 +157,7 @@ void ScenarioTable::recompute_group(std::size_t gi, Timestamp now, std::span<con
   const double s = g.underlying.raw() < index.size() ? index[g.underlying.raw()] : 0.0;
   if (g.linear && !(s > 0 && std::isfinite(s))) {
     g.status = Errc::no_index_price;
+    for (InstrumentId id : g.instruments) vectors_[id.raw()].status = Errc::no_index_price;
     return;
   }
   g.status = Errc::ok;

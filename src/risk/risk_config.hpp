@@ -51,7 +51,7 @@ struct CurrencyRisk {
   Decimal pm_min_dte_days{1, 0};   // DTE is floored here in f(DTE)
   Decimal pm_min_vol_up{30, 2};    // the shocked-up vol is at least this
   std::vector<Decimal> pm_extended_moves{{-66, 2}, {-33, 2}, {5, 1}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}};
-  Decimal pm_extended_factor{1, 0};    // weight of an extended move = factor x range / |move|
+  Decimal pm_extended_factor{4, 1};    // weight of an extended move = factor x range / |move|
   Decimal pm_extended_dampener{0, 0};  // coin: an extended cell's weighted loss counts above this
   // --- portfolio margin: add-ons and maintenance ------------------------------------------
   Decimal pm_roll_annual{10, 2};   // roll shock of an expiry: max(annual x years, min)
