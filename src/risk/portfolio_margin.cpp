@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "pricing/batch.hpp"
 #include "pricing/deribit.hpp"
@@ -31,13 +32,69 @@ int128 threshold(Decimal coins, double unit) noexcept {
 }
 
 int128 abs128(int128 v) noexcept { return v < 0 ? -v : v; }
-int128 ceil_div(int128 a, int128 b) noexcept { return a >= 0 ? (a + b - 1) / b : a / b; }  // b > 0
+// ceil(a / b) for a >= 0, b > 0, in 64 bits when a fits (a 128-bit division costs ~20x more;
+// re-margining every account takes several per account).
+int128 ceil_div_fast(int128 a, std::int64_t b) noexcept {
+  if (a <= std::numeric_limits<std::int64_t>::max() - b)
+    return (static_cast<std::int64_t>(a) + b - 1) / b;
+  return (a + b - 1) / b;
+}
+// acc[c] += lots x pnl[c] over a batch of positions, in int64 (the caller proved no partial sum
+// leaves it). Integer arithmetic is exact, so every instruction set gives the same sums; the
+// widest one the CPU has is picked once (AVX-512 multiplies 8 int64 lanes; x86-64-v2 emulates 2).
+static_assert(kMaxCells % 8 == 0, "the accumulation kernel works in blocks of 8 cells");
+// Cells go in blocks of 8 (vectors and acc are kMaxCells long, 64-byte aligned and zero past the
+// grid) as GCC vector types, so each block is one 512-bit multiply-add on AVX-512 (four 128-bit
+// ones on x86-64-v2) and the compiler cannot turn the loops inside out.
+typedef std::int64_t Block __attribute__((vector_size(64)));
+#define STRIKE_ACCUMULATE(NAME, TARGET)                                                          \
+  TARGET void NAME(std::int64_t* __restrict acc, const Term* terms, std::size_t count, int n) noexcept { \
+    const int blocks = (n + 7) / 8;                                                              \
+    for (int b = 0; b < blocks; ++b) {                                                           \
+      Block a = *reinterpret_cast<const Block*>(acc + 8 * b);                                    \
+      for (std::size_t t = 0; t < count; ++t)                                                    \
+        a += terms[t].lots * *reinterpret_cast<const Block*>(terms[t].pnl + 8 * b);              \
+      *reinterpret_cast<Block*>(acc + 8 * b) = a;                                                \
+    }                                                                                            \
+  }
+STRIKE_ACCUMULATE(accumulate_portable, )
+STRIKE_ACCUMULATE(accumulate_avx2, [[gnu::target("avx2")]])
+STRIKE_ACCUMULATE(accumulate_avx512, [[gnu::target("avx512f,avx512dq,avx512vl,prefer-vector-width=512")]])
+#undef STRIKE_ACCUMULATE
+}  // namespace
+
+void ScenarioTable::set_isa(pricing::Isa isa) noexcept {
+  STRIKE_ASSERT(pricing::isa_supported(isa), "CPU does not support {}", pricing::to_string(isa));
+  isa_ = isa;
+  accumulate_ = kernel_for(isa);
+}
+
+ScenarioTable::AccumulateFn ScenarioTable::kernel_for(pricing::Isa isa) noexcept {
+  switch (isa) {
+    case pricing::Isa::avx512: return accumulate_avx512;
+    case pricing::Isa::avx2: return accumulate_avx2;
+    case pricing::Isa::portable: break;
+  }
+  return accumulate_portable;
+}
+
+namespace {
+
+// 2^-16 units (>= 0) to settlement units, rounded up: a shift.
+int128 to_units(int128 fixed) noexcept { return (fixed + (kPnlOne - 1)) >> kPnlFractionBits; }
 
 // Entries per coin of a settlement currency with d decimals: 10^d x 2^16, exact for d <= 22.
 double money_unit(int decimals) noexcept {
   double p = 1.0;
   for (int i = 0; i < decimals; ++i) p *= 10.0;
   return std::ldexp(p, kPnlFractionBits);
+}
+
+std::int64_t max_entry_of(const ScenarioVector& v, int cells) noexcept {  // entries are < 2^62: no overflow
+  const auto mag = [](std::int64_t e) { return e < 0 ? -e : e; };
+  std::int64_t m = std::max(mag(v.delta), mag(v.roll));
+  for (int c = 0; c < cells; ++c) m = std::max(m, mag(v.pnl[static_cast<std::size_t>(c)]));
+  return m;
 }
 
 double pow_det(double base, double p) noexcept {  // deterministic: pricing's exp and log, not libm
@@ -90,6 +147,7 @@ void ScenarioTable::Scratch::resize(std::size_t n) {
 Result<ScenarioTable, Error> ScenarioTable::make(const InstrumentRegistry& registry, const RiskConfig& config) {
   ScenarioTable table;
   table.registry_ = &registry;
+  table.set_isa(pricing::best_isa());
   const auto instruments = registry.all();
   table.vectors_.resize(instruments.size());
   table.terms_.resize(instruments.size());
@@ -149,7 +207,7 @@ void ScenarioTable::recompute_group(std::size_t gi, Timestamp now, std::span<con
   for (InstrumentId id : g.instruments) {
     ScenarioVector& v = vectors_[id.raw()];
     v.pnl.fill(0);
-    v.delta = v.roll = 0;
+    v.delta = v.roll = v.max_entry = 0;
     v.status = Errc::no_mark_price;
   }
   // Money per coin: 10^d x 2^16 units, times the index for linear groups (thresholds in coin).
@@ -205,6 +263,7 @@ void ScenarioTable::recompute_group(std::size_t gi, Timestamp now, std::span<con
       v.status = Errc::overflow;
       continue;
     }
+    v.max_entry = max_entry_of(v, grid.cells());
     v.status = Errc::ok;
   }
   price_options(g, options, now, market);
@@ -280,6 +339,7 @@ void ScenarioTable::price_options(const PortfolioGroup& g, std::span<const Instr
         v.status = Errc::pricing_invalid_input;
         continue;
       }
+      v.max_entry = max_entry_of(v, cells);
       v.status = Errc::ok;
     }
   }
@@ -293,42 +353,99 @@ std::int64_t AccountPortfolio::size(InstrumentId instrument) const noexcept {
   return it != positions_.end() && it->instrument == instrument ? it->lots : 0;
 }
 
-AccountPortfolio::Sums& AccountPortfolio::sums_for(std::size_t group) {
+AccountPortfolio::Sums AccountPortfolio::make_sums(const ScenarioTable& table, std::size_t group) {
+  const PortfolioGroup& g = table.group(group);
+  Sums s;
+  s.group = group;
+  s.cells = g.grid.cells();
+  s.buckets = static_cast<int>(g.buckets.size());
+  s.values.assign(static_cast<std::size_t>(s.cells + s.buckets + 1), 0);
+  return s;
+}
+
+AccountPortfolio::Sums& AccountPortfolio::sums_for(const ScenarioTable& table, std::size_t group) {
   for (Sums& s : sums_)
     if (s.group == group) return s;
-  sums_.emplace_back();
-  sums_.back().group = group;
+  sums_.push_back(make_sums(table, group));
   return sums_.back();
 }
 
-const AccountPortfolio::Sums* AccountPortfolio::find_sums(std::size_t group) const noexcept {
-  for (const Sums& s : sums_)
-    if (s.group == group) return &s;
-  return nullptr;
-}
-
-void AccountPortfolio::add_vector(Sums& s, const ScenarioVector& v, int cells, std::int64_t old_size, std::int64_t new_size) {
+void AccountPortfolio::add_vector(Sums& s, const ScenarioVector& v, std::int64_t old_size, std::int64_t new_size) {
   const int128 d = static_cast<int128>(new_size) - old_size;
-  for (int c = 0; c < cells; ++c) s.cells[c] += d * v.pnl[c];
-  if (s.roll.size() <= v.bucket) s.roll.resize(static_cast<std::size_t>(v.bucket) + 1, 0);
-  s.roll[v.bucket] += d * v.roll;
-  s.delta += d * v.delta;
+  int128* values = s.values.data();
+  if (d >= std::numeric_limits<std::int64_t>::min() && d <= std::numeric_limits<std::int64_t>::max()) {
+    const std::int64_t d64 = static_cast<std::int64_t>(d);  // 64 x 64 -> 128-bit multiplies
+    for (int c = 0; c < s.cells; ++c) values[c] += static_cast<int128>(d64) * v.pnl[static_cast<std::size_t>(c)];
+  } else {
+    for (int c = 0; c < s.cells; ++c) values[c] += d * v.pnl[static_cast<std::size_t>(c)];
+  }
+  values[s.cells + v.bucket] += d * v.roll;
+  values[s.cells + s.buckets] += d * v.delta;
   s.short_lots += std::min<std::int64_t>(new_size, 0) - std::min<std::int64_t>(old_size, 0);
-  s.abs_lots += (new_size < 0 ? -static_cast<int128>(new_size) : new_size) - (old_size < 0 ? -static_cast<int128>(old_size) : old_size);
+  s.abs_lots += abs128(new_size) - abs128(old_size);
   if (v.status != Errc::ok) s.invalid += static_cast<std::size_t>(new_size != 0) - static_cast<std::size_t>(old_size != 0);
 }
 
 void AccountPortfolio::sum_group(const ScenarioTable& table, std::size_t group, Sums& out) const {
+  if (out.values.empty()) out = make_sums(table, group);
   out.epoch = table.group(group).epoch;
-  const int cells = table.group(group).grid.cells();
-  out.cells.fill(0);
-  std::fill(out.roll.begin(), out.roll.end(), 0);
-  out.delta = 0;
-  out.short_lots = out.abs_lots = 0;
-  out.invalid = 0;
+  const int n = out.cells, buckets = out.buckets;
+  // One pass for everything but the cells, in registers and a stack array, collecting the
+  // positions for the cell kernel. When no partial sum can leave 64 bits (the sum of |size| x
+  // the largest entry is below 2^62) the cells are summed in int64, exact then, and widened once.
+  constexpr std::size_t kLocalTerms = 64, kLocalBuckets = 64;
+  std::array<Term, kLocalTerms> terms;
+  std::array<int128, kLocalBuckets> roll_local;
+  const bool local_roll = static_cast<std::size_t>(buckets) <= kLocalBuckets;
+  int128* values = out.values.data();
+  int128* roll = local_roll ? roll_local.data() : values + n;
+  std::fill(roll, roll + buckets, 0);
+  std::size_t count = 0, matching = 0, invalid = 0;
+  int128 bound = 0, delta = 0, short_lots = 0, abs_lots = 0;
   for (const Holding& h : positions_) {
     const ScenarioVector& v = table.vector(h.instrument);
-    if (v.group == group) add_vector(out, v, cells, 0, h.lots);
+    if (v.group != group) continue;
+    const int128 lots = h.lots, size = abs128(lots);
+    bound += size * v.max_entry;
+    roll[v.bucket] += lots * v.roll;
+    delta += lots * v.delta;
+    short_lots += lots < 0 ? lots : 0;
+    abs_lots += size;
+    invalid += v.status != Errc::ok ? 1 : 0;
+    if (count < kLocalTerms) terms[count++] = Term{h.lots, v.pnl.data()};
+    ++matching;
+  }
+  if (local_roll) std::copy(roll, roll + buckets, values + n);
+  values[n + buckets] = delta;
+  out.short_lots = short_lots;
+  out.abs_lots = abs_lots;
+  out.invalid = invalid;
+  if (bound < (int128{1} << 62)) {
+    alignas(64) std::array<std::int64_t, kMaxCells> acc{};
+    const auto kernel = table.accumulate_kernel();
+    if (matching <= kLocalTerms) {
+      kernel(acc.data(), terms.data(), count, n);
+    } else {  // more positions than the stack holds: again, in batches
+      count = 0;
+      for (const Holding& h : positions_) {
+        const ScenarioVector& v = table.vector(h.instrument);
+        if (v.group != group) continue;
+        terms[count++] = Term{h.lots, v.pnl.data()};
+        if (count == kLocalTerms) {
+          kernel(acc.data(), terms.data(), count, n);
+          count = 0;
+        }
+      }
+      kernel(acc.data(), terms.data(), count, n);
+    }
+    for (int c = 0; c < n; ++c) values[c] = acc[static_cast<std::size_t>(c)];
+    return;
+  }
+  std::fill(values, values + n, 0);
+  for (const Holding& h : positions_) {
+    const ScenarioVector& v = table.vector(h.instrument);
+    if (v.group != group) continue;
+    for (int c = 0; c < n; ++c) values[c] += static_cast<int128>(h.lots) * v.pnl[static_cast<std::size_t>(c)];
   }
 }
 
@@ -348,12 +465,24 @@ Status<Errc> AccountPortfolio::add_position(const ScenarioTable& table, Instrume
   else
     it->lots = new_size.value();
   const ScenarioVector& v = table.vector(instrument);
-  Sums& s = sums_for(v.group);
+  Sums& s = sums_for(table, v.group);
   if (s.epoch == table.group(v.group).epoch)
-    add_vector(s, v, table.group(v.group).grid.cells(), old_size, new_size.value());
+    add_vector(s, v, old_size, new_size.value());
   else
     sum_group(table, v.group, s);  // stale: re-sum with the new position
   return {};
+}
+
+void AccountPortfolio::prefetch(int stage) const noexcept {
+  if (stage == 0) {  // the blocks the account object points to
+    __builtin_prefetch(positions_.data());
+    __builtin_prefetch(sums_.data());
+    return;
+  }
+  for (const Holding* h = positions_.data(); h < positions_.data() + positions_.size(); h += 64 / sizeof(Holding))
+    __builtin_prefetch(h);
+  for (const Sums& s : sums_)
+    for (std::size_t i = 0; i < s.values.size(); i += 64 / sizeof(int128)) __builtin_prefetch(s.values.data() + i, 1);
 }
 
 void AccountPortfolio::rebuild(const ScenarioTable& table) {
@@ -385,39 +514,38 @@ Result<GroupMargin, Errc> AccountPortfolio::group_margin(const ScenarioTable& ta
     short_lots += std::min<std::int64_t>(new_size, 0) - std::min<std::int64_t>(x.old_size, 0);
     abs_lots += abs128(new_size) - abs128(x.old_size);
   }
+  const int128* values = s.values.data();
   GroupMargin out;
   out.group = s.group;
   int128 worst = 0;
-  const int core = 3 * grid.moves;
-  for (int c = 0; c < core; ++c) {
-    const int128 loss = -(s.cells[c] + d * ev.pnl[c] + short_lots);
-    if (loss > worst) {
-      worst = loss;
-      out.worst_cell = c;
+  // The worst cell; without an extra position the loop has no multiplication (re-margining).
+  const auto scan = [&](auto with_extra) {
+    const int core = 3 * grid.moves;
+    for (int c = 0; c < s.cells; ++c) {
+      int128 pnl = values[c] + short_lots;
+      if constexpr (decltype(with_extra)::value) pnl += d * ev.pnl[static_cast<std::size_t>(c)];
+      const int128 loss = c < core ? -pnl : -pnl - g.dampener;
+      if (loss > worst) {
+        worst = loss;
+        out.worst_cell = c;
+      }
     }
-  }
-  for (int c = core; c < grid.cells(); ++c) {
-    const int128 loss = -(s.cells[c] + d * ev.pnl[c] + short_lots) - g.dampener;
-    if (loss > worst) {
-      worst = loss;
-      out.worst_cell = c;
-    }
-  }
+  };
+  if (extra)
+    scan(std::true_type{});
+  else
+    scan(std::false_type{});
   // Roll: per expiry |sum of delta x shock|; entries round to nearest, so one unit per lot held
-  // covers their rounding.
+  // covers their rounding (as it does for the net delta).
   int128 roll = abs_lots;
-  const std::size_t buckets = std::max(s.roll.size(), extra ? static_cast<std::size_t>(ev.bucket) + 1 : 0);
-  for (std::size_t b = 0; b < buckets; ++b)
-    roll += abs128((b < s.roll.size() ? s.roll[b] : 0) + (b == ev.bucket ? d * ev.roll : 0));
-  const int128 net_delta = abs128(s.delta + d * ev.delta) + abs_lots;
+  for (int b = 0; b < s.buckets; ++b) roll += abs128(values[s.cells + b] + (b == ev.bucket ? d * ev.roll : 0));
+  const int128 net_delta = abs128(values[s.cells + s.buckets] + d * ev.delta) + abs_lots;
   const int128 excess = std::max<int128>(net_delta - g.delta_free, 0);
-  const int128 delta_shock = ceil_div(excess * g.delta_shock.units, static_cast<int128>(pow10(g.delta_shock.scale)));
+  const int128 delta_shock = excess == 0 ? 0 : ceil_div_fast(excess * g.delta_shock.units, pow10(g.delta_shock.scale));
   const int128 im = worst + roll + delta_shock;
-  const auto units = [](int128 fixed) { return ceil_div(fixed, kPnlOne); };
-  auto im_units = narrow(units(im));
-  auto mm_units = narrow(ceil_div(im * g.maintenance_factor.units,
-                                  static_cast<int128>(pow10(g.maintenance_factor.scale)) * kPnlOne));
-  auto worst_units = narrow(units(worst)), roll_units = narrow(units(roll)), delta_units = narrow(units(delta_shock));
+  auto im_units = narrow(to_units(im));
+  auto mm_units = narrow(to_units(ceil_div_fast(im * g.maintenance_factor.units, pow10(g.maintenance_factor.scale))));
+  auto worst_units = narrow(to_units(worst)), roll_units = narrow(to_units(roll)), delta_units = narrow(to_units(delta_shock));
   if (!im_units || !mm_units || !worst_units || !roll_units || !delta_units) return fail(Errc::overflow);
   out.worst_loss = worst_units.value();
   out.roll_shock = roll_units.value();
@@ -426,7 +554,7 @@ Result<GroupMargin, Errc> AccountPortfolio::group_margin(const ScenarioTable& ta
   return out;
 }
 
-Result<Margin, Errc> AccountPortfolio::total(const ScenarioTable& table, const Extra& x, std::size_t extra_group) const {
+Result<Margin, Errc> AccountPortfolio::total(const ScenarioTable& table, const Extra& x) const {
   Margin sum;
   bool extra_seen = false;
   const auto add = [&](const Sums& s) -> Status<Errc> {
@@ -439,26 +567,22 @@ Result<Margin, Errc> AccountPortfolio::total(const ScenarioTable& table, const E
     return {};
   };
   for (const Sums& s : sums_) {
-    extra_seen = extra_seen || s.group == extra_group;
+    extra_seen = extra_seen || (x.vector != nullptr && s.group == x.vector->group);
     if (s.epoch == table.group(s.group).epoch) {
       if (auto st = add(s); !st) return fail(st.error());
       continue;
     }
     Sums fresh;  // stale: re-sum without storing (margin() is const)
-    fresh.group = s.group;
-    fresh.roll.resize(table.group(s.group).buckets.size(), 0);
     sum_group(table, s.group, fresh);
     if (auto st = add(fresh); !st) return fail(st.error());
   }
   if (x.vector != nullptr && !extra_seen) {  // the first position in a group: empty sums plus the extra
-    Sums empty;
-    empty.group = extra_group;
-    if (auto st = add(empty); !st) return fail(st.error());
+    if (auto st = add(make_sums(table, x.vector->group)); !st) return fail(st.error());
   }
   return sum;
 }
 
-Result<Margin, Errc> AccountPortfolio::margin(const ScenarioTable& table) const { return total(table, Extra{}, SIZE_MAX); }
+Result<Margin, Errc> AccountPortfolio::margin(const ScenarioTable& table) const { return total(table, Extra{}); }
 
 Result<Margin, Errc> AccountPortfolio::margin_with(const ScenarioTable& table, InstrumentId instrument,
                                                    std::int64_t delta_lots) const {
@@ -466,8 +590,7 @@ Result<Margin, Errc> AccountPortfolio::margin_with(const ScenarioTable& table, I
   const std::int64_t old_size = size(instrument);
   auto new_size = checked_add(old_size, delta_lots);
   if (!new_size || new_size.value() == std::numeric_limits<std::int64_t>::min()) return fail(Errc::overflow);
-  const ScenarioVector& v = table.vector(instrument);
-  return total(table, Extra{&v, delta_lots, old_size}, v.group);
+  return total(table, Extra{&table.vector(instrument), delta_lots, old_size});
 }
 
 Result<std::vector<GroupMargin>, Errc> AccountPortfolio::breakdown(const ScenarioTable& table) const {
@@ -476,7 +599,6 @@ Result<std::vector<GroupMargin>, Errc> AccountPortfolio::breakdown(const Scenari
     Sums fresh;
     const Sums* use = &s;
     if (s.epoch != table.group(s.group).epoch) {
-      fresh.group = s.group;
       sum_group(table, s.group, fresh);
       use = &fresh;
     }

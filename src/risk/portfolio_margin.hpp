@@ -35,6 +35,7 @@
 #include "core/checked_math.hpp"
 #include "core/instrument_registry.hpp"
 #include "core/time.hpp"
+#include "pricing/batch.hpp"
 #include "pricing/black.hpp"
 #include "risk/risk_config.hpp"
 #include "risk/standard_margin.hpp"
@@ -69,9 +70,10 @@ struct ScenarioGrid {
 // One instrument's P&L per lot (long) in every cell, in 2^-16 settlement units, plus its delta
 // (d P&L / d move, per lot) and that delta times its expiry's roll shock.
 struct ScenarioVector {
-  std::array<std::int64_t, kMaxCells> pnl{};  // rounded down; extended cells weighted
+  alignas(64) std::array<std::int64_t, kMaxCells> pnl{};  // rounded down; extended cells weighted
   std::int64_t delta = 0;
   std::int64_t roll = 0;
+  std::int64_t max_entry = 0;  // the largest |entry| above: bounds a position's partial sums
   std::uint16_t group = 0;   // portfolio group
   std::uint16_t bucket = 0;  // expiry bucket within the group (roll shock)
   Errc status = Errc::no_mark_price;  // ok once computed from valid market inputs; else all zero
@@ -98,8 +100,17 @@ struct PortfolioGroup {
   Errc status = Errc::no_mark_price;  // of the last recompute as a whole (linear groups need an index)
 };
 
+// One position's share of the cell sums: the accumulation kernel's input.
+struct Term {
+  std::int64_t lots;
+  const std::int64_t* pnl;  // a ScenarioVector's cells
+};
+
 class ScenarioTable {
  public:
+  // acc[c] += lots x pnl[c] for every term and c < cells (int64; the caller proved it exact).
+  using AccumulateFn = void (*)(std::int64_t* acc, const Term* terms, std::size_t count, int cells) noexcept;
+
   // Groups every instrument of the registry. Errors: config_bad_value (an instrument the
   // grid cannot value: lot or currency decimals out of range).
   static Result<ScenarioTable, Error> make(const InstrumentRegistry& registry, const RiskConfig& config);
@@ -120,7 +131,15 @@ class ScenarioTable {
   CurrencyId settlement_of(InstrumentId id) const noexcept { return groups_[vectors_[id.raw()].group].settlement; }
   const InstrumentRegistry& registry() const noexcept { return *registry_; }
 
+  // The instruction set accounts sum their cells with (default: the widest this CPU runs). The
+  // sums are integers, so every choice gives the same bits; tests force each. The CPU must
+  // support it (STRIKE_ASSERT).
+  void set_isa(pricing::Isa isa) noexcept;
+  pricing::Isa isa() const noexcept { return isa_; }
+  AccumulateFn accumulate_kernel() const noexcept { return accumulate_; }
+
  private:
+  static AccumulateFn kernel_for(pricing::Isa isa) noexcept;
   struct Terms {  // static per instrument
     bool option = false, call = true, inverse = false;
     double lot = 0;      // coin per lot (options, linear futures) or USD per lot (inverse futures)
@@ -143,6 +162,8 @@ class ScenarioTable {
     void resize(std::size_t n);
   } scratch_;
   std::vector<InstrumentId> option_ids_;  // scratch of recompute_group
+  pricing::Isa isa_ = pricing::Isa::portable;
+  AccumulateFn accumulate_ = nullptr;
 };
 
 // Breakdown of one group's margin (what private/pme/simulate shows), settlement units, rounded up.
@@ -175,6 +196,22 @@ class AccountPortfolio {
   Result<std::vector<GroupMargin>, Errc> breakdown(const ScenarioTable& table) const;
   // Re-sums every stale group from the positions (after ScenarioTable::recompute).
   void rebuild(const ScenarioTable& table);
+  // Every account re-summed and margined after a recompute, in order: f(index, Result<Margin>).
+  // Walking many accounts is memory-bound (each account's positions and sums are separate heap
+  // blocks), so the blocks of the accounts ahead are prefetched in two steps.
+  template <class F>
+  static void remargin_all(std::span<AccountPortfolio> accounts, const ScenarioTable& table, F&& f) {
+    constexpr std::size_t kFar = 8, kNear = 4;
+    const std::size_t n = accounts.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kFar < n) accounts[i + kFar].prefetch(0);
+      if (i + kNear < n) accounts[i + kNear].prefetch(1);
+      accounts[i].rebuild(table);
+      f(i, accounts[i].margin(table));
+    }
+  }
+  // Stage 0: the account's position and sums arrays; stage 1: what they hold (after stage 0).
+  void prefetch(int stage) const noexcept;
 
   std::int64_t size(InstrumentId instrument) const noexcept;
   struct Holding {
@@ -187,24 +224,23 @@ class AccountPortfolio {
   struct Sums {
     std::size_t group = 0;
     std::uint64_t epoch = UINT64_MAX;  // never a table's: new sums start stale
-    std::array<int128, kMaxCells> cells{};
-    std::vector<int128> roll;  // [bucket]
-    int128 delta = 0;
-    std::int64_t short_lots = 0;  // sum of min(size, 0)
-    std::int64_t abs_lots = 0;    // sum of |size|
-    std::size_t invalid = 0;      // held instruments whose vector is not ok
+    int cells = 0, buckets = 0;        // of the group
+    std::vector<int128> values;        // [cells) P&L, [buckets) roll, then the net delta
+    int128 short_lots = 0;             // sum of min(size, 0)
+    int128 abs_lots = 0;               // sum of |size|
+    std::size_t invalid = 0;           // held instruments whose vector is not ok
   };
   // The hypothetical change margin_with() evaluates.
   struct Extra {
     const ScenarioVector* vector = nullptr;
     std::int64_t lots = 0, old_size = 0;
   };
-  Sums& sums_for(std::size_t group);
-  const Sums* find_sums(std::size_t group) const noexcept;
+  static Sums make_sums(const ScenarioTable& table, std::size_t group);
+  Sums& sums_for(const ScenarioTable& table, std::size_t group);
   void sum_group(const ScenarioTable& table, std::size_t group, Sums& out) const;
-  static void add_vector(Sums& s, const ScenarioVector& v, int cells, std::int64_t old_size, std::int64_t new_size);
+  static void add_vector(Sums& s, const ScenarioVector& v, std::int64_t old_size, std::int64_t new_size);
   Result<GroupMargin, Errc> group_margin(const ScenarioTable& table, const Sums& s, const Extra& extra) const;
-  Result<Margin, Errc> total(const ScenarioTable& table, const Extra& extra, std::size_t extra_group) const;
+  Result<Margin, Errc> total(const ScenarioTable& table, const Extra& extra) const;
 
   CurrencyId settlement_;
   std::vector<Holding> positions_;  // sorted by instrument, no zero sizes
