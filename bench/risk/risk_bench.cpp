@@ -1,5 +1,5 @@
 // Portfolio-margin costs (issue 10's targets), on a BTC book of 200 options (5 expiries x 20
-// strikes, calls and puts... 100 strikes x 2) plus futures:
+// strikes x call and put) plus a perpetual and two dated futures:
 //   BM_PortfolioOrder*        one order of an account holding 100 option positions: the
 //                             pre-trade check (margin_with) plus the post-trade update
 //                             (add_position, then margin). Target <= 1 us per order.
