@@ -113,8 +113,8 @@ class ScenarioTable {
   // acc[c] += lots x pnl[c] for every term and c < cells (int64; the caller proved it exact).
   using AccumulateFn = void (*)(std::int64_t* acc, const Term* terms, std::size_t count, int cells) noexcept;
 
-  // Groups every instrument of the registry. Errors: config_bad_value (an instrument the
-  // grid cannot value: lot or currency decimals out of range).
+  // Groups every instrument of the registry (which must outlive the table). Errors:
+  // config_bad_value (more than 65,535 groups or expiries in a group).
   static Result<ScenarioTable, Error> make(const InstrumentRegistry& registry, const RiskConfig& config);
 
   // Recomputes every vector from market inputs (indexed by instrument id) at time `now`, and

@@ -15,10 +15,12 @@
 // premium of the part that opens a long. An order that only reduces the position adds nothing.
 //
 // Invariants: results are >= 0, IM >= MM, and every result rounds up (against the account):
-// it is never below the exact value of the formula and exceeds it by less than 2 units (the
-// value and the rate of a future are each rounded up first). Prices enter as exact decimals
-// (the engine's RefPrice has 8 decimals; Deribit's ETH marks have 9) and are computed at
-// 10^-12 with 128-bit intermediates; OTM/S rounds down, so the IM it feeds rounds up.
+// it is never below the exact value of the formula. Prices enter as exact decimals (the
+// engine's RefPrice has 8 decimals; Deribit's ETH marks have 9) and per-coin rates are computed
+// at 10^-12 with 128-bit intermediates: OTM/S rounds down and the constants times S round up,
+// so an option's margin exceeds the formula by less than 1 unit + 10^-12 per coin held; a
+// future's value and rate are each rounded up first, so its margin exceeds by less than
+// 1 unit + the rate.
 // Costs: a position is a handful of 128-bit multiplications and divisions (tens of ns); with
 // orders, three positions. No allocation after make().
 #pragma once

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <random>
@@ -129,6 +130,36 @@ TEST(PortfolioMargin, RecomputingWithTheSameInputsGivesTheSameBits) {
     EXPECT_EQ(a.delta, b.delta);
     EXPECT_EQ(a.roll, b.roll);
   }
+}
+
+// An option's cell is its Black-76 revaluation per lot at the cell's forward and vol, in 2^-16
+// settlement units, rounded down: checked against the scalar pricer (the batch kernel gives the
+// same bits) for a vol-up, a vol-down and an extended cell.
+TEST(PortfolioMargin, AnOptionsCellIsItsRevaluationPerLot) {
+  Fixture fx;
+  const Market m = market_for(fx.registry, 100'000, 3'000);
+  fx.table.recompute(kNow, m.instruments, m.index);
+  const InstrumentId id = fx.id("BTC-25DEC26-120000-C");  // inverse, 0.1 BTC lots
+  const Instrument& ins = fx.registry.get(id);
+  const ScenarioVector& v = fx.table.vector(id);
+  const ScenarioGrid& grid = fx.table.group(v.group).grid;
+  const double f = m.instruments[id.raw()].forward, vol = m.instruments[id.raw()].vol;
+  const double years = static_cast<double>(ins.expiry.ns() - kNow.ns()) / (365.0 * static_cast<double>(kNsPerDay));
+  const double factor = grid.vol_factor(years * 365.0);
+  const auto coin_value = [&](double forward, double sigma) {
+    return pricing::black76(pricing::OptionType::call, forward, 120'000, years, sigma).value().price / forward;
+  };
+  const double base = coin_value(f, vol);
+  const double unit = 0.1 * 1e8 * 65'536;  // a lot in 2^-16 satoshi per coin
+  const double up = std::max(vol * (1 + 0.40 * factor), 0.30), down = vol * (1 - 0.22 * factor);
+  EXPECT_EQ(v.pnl[static_cast<std::size_t>(grid.cell(0, 8))], static_cast<std::int64_t>(std::floor(unit * (coin_value(f * 1.16, up) - base))));
+  EXPECT_EQ(v.pnl[static_cast<std::size_t>(grid.cell(2, 0))], static_cast<std::int64_t>(std::floor(unit * (coin_value(f * (1 - 0.16), down) - base))));
+  const double w = grid.extended_weight[4];  // +200%
+  EXPECT_EQ(v.pnl[static_cast<std::size_t>(grid.extended_cell(4))],
+            static_cast<std::int64_t>(std::floor(w * (unit * (coin_value(f * 3.0, up) - base)))));
+  // Its delta: (Black delta - V/F) coin per coin, the coin premium's sensitivity to a relative move.
+  const auto g = pricing::black76(pricing::OptionType::call, f, 120'000, years, vol).value();
+  EXPECT_EQ(v.delta, static_cast<std::int64_t>(std::floor(unit * (g.delta - g.price / f) + 0.5)));
 }
 
 TEST(PortfolioMargin, AProtectivePutLowersTheMarginOfALongFuture) {
