@@ -20,7 +20,7 @@ void run_fills(benchmark::State& state, std::string_view instrument_name, std::i
   for (int i = 0; i < 64; ++i) {
     accounts.push_back(clearing.create_account(std::nullopt).value());
     for (const Currency& c : registry.currencies().all())
-      if (clearing.holds(c.id)) (void)clearing.deposit(accounts.back(), c.id, 1'000'000'000'000'000);
+      if (clearing.holds(c.id)) (void)clearing.deposit(accounts.back(), Money{c.id, 1'000'000'000'000'000});
   }
   // A fixed stream of fills between random accounts at prices around the level.
   std::mt19937_64 rng(42);

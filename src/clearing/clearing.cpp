@@ -72,7 +72,9 @@ Result<AccountId, Errc> Clearing::create_account(std::optional<AccountId> owner)
   return id;
 }
 
-Status<Errc> Clearing::deposit(AccountId account, CurrencyId currency, std::int64_t amount) noexcept {
+Status<Errc> Clearing::deposit(AccountId account, Money money) noexcept {
+  const CurrencyId currency = money.currency();
+  const std::int64_t amount = money.units();
   if (!has_account(account)) return fail(Errc::unknown_account);
   if (currency.raw() >= held_.size() || !holds(currency)) return fail(Errc::currency_not_held);
   if (amount <= 0) return fail(Errc::invalid_amount);
@@ -89,7 +91,9 @@ std::int64_t Clearing::available_withdrawal(AccountId account, CurrencyId curren
   return s.available_withdrawal;
 }
 
-Status<Errc> Clearing::withdraw(AccountId account, CurrencyId currency, std::int64_t amount) noexcept {
+Status<Errc> Clearing::withdraw(AccountId account, Money money) noexcept {
+  const CurrencyId currency = money.currency();
+  const std::int64_t amount = money.units();
   if (!has_account(account)) return fail(Errc::unknown_account);
   if (currency.raw() >= held_.size() || !holds(currency)) return fail(Errc::currency_not_held);
   if (amount <= 0) return fail(Errc::invalid_amount);
@@ -99,7 +103,9 @@ Status<Errc> Clearing::withdraw(AccountId account, CurrencyId currency, std::int
   return {};
 }
 
-Status<Errc> Clearing::transfer(AccountId from, AccountId to, CurrencyId currency, std::int64_t amount) noexcept {
+Status<Errc> Clearing::transfer(AccountId from, AccountId to, Money money) noexcept {
+  const CurrencyId currency = money.currency();
+  const std::int64_t amount = money.units();
   if (!has_account(from) || !has_account(to)) return fail(Errc::unknown_account);
   // To oneself it would post two entries with one id and move nothing: a client error.
   if (from == to) return fail(Errc::transfer_to_self);
@@ -112,8 +118,9 @@ Status<Errc> Clearing::transfer(AccountId from, AccountId to, CurrencyId currenc
   return {};
 }
 
-Result<std::int64_t, Errc> Clearing::charge_liquidation_fee(AccountId account, CurrencyId currency,
-                                                            std::int64_t amount) noexcept {
+Result<Money, Errc> Clearing::charge_liquidation_fee(AccountId account, Money money) noexcept {
+  const CurrencyId currency = money.currency();
+  const std::int64_t amount = money.units();
   if (!has_account(account)) return fail(Errc::unknown_account);
   if (currency.raw() >= held_.size() || !holds(currency)) return fail(Errc::currency_not_held);
   if (amount <= 0) return fail(Errc::invalid_amount);
@@ -121,7 +128,7 @@ Result<std::int64_t, Errc> Clearing::charge_liquidation_fee(AccountId account, C
   if (charged > 0)
     ledger_.transfer(LedgerAccount::user(account), LedgerAccount::venue(VenueAccount::insurance), currency, charged,
                      EntryReason::liquidation_fee, ref());
-  return charged;
+  return Money{currency, charged};
 }
 
 // --- trading ----------------------------------------------------------------------------------
@@ -190,31 +197,32 @@ FillResult Clearing::on_fill(const Fill& f) noexcept {
   const CurrencyId currency = instruments_->get(f.instrument).settlement_currency;
   const std::int64_t value = checked(m.trade_value(f.qty.raw(), f.price), "fill value");  // the buyer's
 
-  FillResult out{currency};
+  std::int64_t premium = 0, buyer_pnl = 0, seller_pnl = 0, buyer_fee = 0, seller_fee = 0;
   // Slot indices, not references: creating the second slot may move the first.
   const std::uint32_t buyer_slot = position_slot(f.buyer, f.instrument);
   const std::uint32_t seller_slot = position_slot(f.seller, f.instrument);
   Position& buyer = positions_[buyer_slot];
   Position& seller = positions_[seller_slot];
-  out.premium = m.is_option() ? value : 0;
-  out.buyer_pnl = apply_to_position(buyer, f.qty.raw(), value);
-  out.seller_pnl = apply_to_position(seller, -f.qty.raw(), -value);
-  out.buyer_fee = fee_for_value(f.instrument, f.qty, abs64(value), f.buyer_is_maker);
-  out.seller_fee = fee_for_value(f.instrument, f.qty, abs64(value), !f.buyer_is_maker);
-  buyer.fees += out.buyer_fee;
-  seller.fees += out.seller_fee;
+  premium = m.is_option() ? value : 0;
+  buyer_pnl = apply_to_position(buyer, f.qty.raw(), value);
+  seller_pnl = apply_to_position(seller, -f.qty.raw(), -value);
+  buyer_fee = fee_for_value(f.instrument, f.qty, abs64(value), f.buyer_is_maker);
+  seller_fee = fee_for_value(f.instrument, f.qty, abs64(value), !f.buyer_is_maker);
+  buyer.fees += buyer_fee;
+  seller.fees += seller_fee;
   // One posting per fill: premium between the two, futures PnL out of the pool (options PnL is
   // the premium itself), fees to the venue.
   const bool futures = !m.is_option();
   const Leg legs[4] = {
-      {LedgerAccount::user(f.buyer), -out.premium + (futures ? out.buyer_pnl : 0) - out.buyer_fee, -out.buyer_fee},
-      {LedgerAccount::user(f.seller), out.premium + (futures ? out.seller_pnl : 0) - out.seller_fee, -out.seller_fee},
-      {LedgerAccount::venue(VenueAccount::clearing, f.instrument), futures ? -out.buyer_pnl - out.seller_pnl : 0},
-      {LedgerAccount::venue(VenueAccount::fees), out.buyer_fee + out.seller_fee},
+      {LedgerAccount::user(f.buyer), -premium + (futures ? buyer_pnl : 0) - buyer_fee, -buyer_fee},
+      {LedgerAccount::user(f.seller), premium + (futures ? seller_pnl : 0) - seller_fee, -seller_fee},
+      {LedgerAccount::venue(VenueAccount::clearing, f.instrument), futures ? -buyer_pnl - seller_pnl : 0},
+      {LedgerAccount::venue(VenueAccount::fees), buyer_fee + seller_fee},
   };
   ledger_.post(currency, legs, EntryReason::trade, ref(f.instrument, f.trade_id));
   last_trade_[f.instrument.raw()] = m.to_ref_price(f.price);
-  return out;
+  return FillResult{Money{currency, buyer_fee}, Money{currency, seller_fee}, Money{currency, buyer_pnl},
+                    Money{currency, seller_pnl}, Money{currency, premium}};
 }
 
 // --- market inputs ----------------------------------------------------------------------------

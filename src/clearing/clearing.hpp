@@ -25,6 +25,7 @@
 #include "clearing/index_twap.hpp"
 #include "clearing/ledger.hpp"
 #include "core/instrument_registry.hpp"
+#include "core/money.hpp"
 #include "core/time.hpp"
 
 namespace strike::clearing {
@@ -61,12 +62,12 @@ struct Fill {
   Qty qty{};
 };
 
-// What clearing booked for a fill, for the trade events and user.trades.
+// What clearing booked for a fill, for the trade events and user.trades: amounts in the
+// instrument's settlement currency.
 struct FillResult {
-  CurrencyId currency{};
-  std::int64_t buyer_fee = 0, seller_fee = 0;  // charged (negative: rebate)
-  std::int64_t buyer_pnl = 0, seller_pnl = 0;  // realized by this fill
-  std::int64_t premium = 0;                    // options: paid by the buyer to the seller
+  Money buyer_fee, seller_fee;  // charged (negative: rebate)
+  Money buyer_pnl, seller_pnl;  // realized by this fill
+  Money premium;                // options: paid by the buyer to the seller
 };
 
 struct CurrencySummary {
@@ -119,11 +120,11 @@ class Clearing {
   AccountId owner_of(AccountId id) const noexcept { return owners_[id.raw() - 1]; }
   std::size_t account_count() const noexcept { return owners_.size(); }
   // Errors: unknown_account, currency_not_held, invalid_amount, overflow.
-  Status<Errc> deposit(AccountId account, CurrencyId currency, std::int64_t amount) noexcept;
+  Status<Errc> deposit(AccountId account, Money amount) noexcept;
   // Errors: as deposit, and insufficient_funds beyond the available balance.
-  Status<Errc> withdraw(AccountId account, CurrencyId currency, std::int64_t amount) noexcept;
+  Status<Errc> withdraw(AccountId account, Money amount) noexcept;
   // Between two different accounts of one owner. Errors: as withdraw, not_same_owner, transfer_to_self.
-  Status<Errc> transfer(AccountId from, AccountId to, CurrencyId currency, std::int64_t amount) noexcept;
+  Status<Errc> transfer(AccountId from, AccountId to, Money amount) noexcept;
   bool holds(CurrencyId currency) const noexcept { return held_[currency.raw()]; }
 
   // --- trading -------------------------------------------------------------------------------
@@ -135,8 +136,7 @@ class Clearing {
   // The risk layer's hook: moves a liquidation fee from the account to the insurance fund, at
   // most the account's positive balance (a fee never creates a debt); returns what it moved.
   // Errors: unknown_account, currency_not_held, invalid_amount.
-  Result<std::int64_t, Errc> charge_liquidation_fee(AccountId account, CurrencyId currency,
-                                                    std::int64_t amount) noexcept;
+  Result<Money, Errc> charge_liquidation_fee(AccountId account, Money amount) noexcept;
 
   // --- market inputs --------------------------------------------------------------------------
   // Index per underlying currency (USD, reference units); in time order. Errors: invalid_price.

@@ -201,7 +201,7 @@ void Engine::report(InstrumentId i, Step& step) noexcept {
       const clearing::FillResult& f = fills_[fill++];
       const bool buyer_is_maker = t->aggressor == Side::sell;
       events_.push_back(TradeExecuted{i, next_trade_id_++, now_, t->price, t->qty, t->aggressor, t->maker, t->taker,
-                                      t->maker_account, t->taker_account, f.currency,
+                                      t->maker_account, t->taker_account,
                                       buyer_is_maker ? f.buyer_fee : f.seller_fee, buyer_is_maker ? f.seller_fee : f.buyer_fee});
       for (const auto& [slot, remaining] : {std::pair{t->maker_slot, t->maker_remaining}, std::pair{t->taker_slot, t->taker_remaining}}) {
         OrderView& v = view(i, slot);
@@ -429,28 +429,29 @@ Errc Engine::on_create_account(const CreateAccount& c) noexcept {
   return Errc::ok;
 }
 
-void Engine::balance_event(AccountId account, CurrencyId currency, std::int64_t amount,
-                           clearing::EntryReason reason) noexcept {
-  events_.push_back(BalanceChanged{account, currency, amount,
-                                   clearing_.ledger().balance(clearing::LedgerAccount::user(account), currency), reason});
+void Engine::balance_event(AccountId account, Money amount, clearing::EntryReason reason) noexcept {
+  const std::int64_t balance = clearing_.ledger().balance(clearing::LedgerAccount::user(account), amount.currency());
+  events_.push_back(BalanceChanged{account, amount, Money{amount.currency(), balance}, reason});
 }
 
 Errc Engine::on_deposit(const Deposit& c) noexcept {
-  if (auto r = clearing_.deposit(c.account, c.currency, c.amount); !r) return r.error();
-  balance_event(c.account, c.currency, c.amount, clearing::EntryReason::deposit);
+  const Money amount{c.currency, c.amount};
+  if (auto r = clearing_.deposit(c.account, amount); !r) return r.error();
+  balance_event(c.account, amount, clearing::EntryReason::deposit);
   return Errc::ok;
 }
 
 Errc Engine::on_withdraw(const Withdraw& c) noexcept {
-  if (auto r = clearing_.withdraw(c.account, c.currency, c.amount); !r) return r.error();
-  balance_event(c.account, c.currency, -c.amount, clearing::EntryReason::withdrawal);
+  const Money amount{c.currency, c.amount};
+  if (auto r = clearing_.withdraw(c.account, amount); !r) return r.error();
+  balance_event(c.account, Money{c.currency, -c.amount}, clearing::EntryReason::withdrawal);
   return Errc::ok;
 }
 
 Errc Engine::on_transfer(const Transfer& c) noexcept {
-  if (auto r = clearing_.transfer(c.from, c.to, c.currency, c.amount); !r) return r.error();
-  balance_event(c.from, c.currency, -c.amount, clearing::EntryReason::transfer);
-  balance_event(c.to, c.currency, c.amount, clearing::EntryReason::transfer);
+  if (auto r = clearing_.transfer(c.from, c.to, Money{c.currency, c.amount}); !r) return r.error();
+  balance_event(c.from, Money{c.currency, -c.amount}, clearing::EntryReason::transfer);
+  balance_event(c.to, Money{c.currency, c.amount}, clearing::EntryReason::transfer);
   return Errc::ok;
 }
 

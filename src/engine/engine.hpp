@@ -175,7 +175,7 @@ class Engine {
 
   OrderView& view(InstrumentId i, std::uint32_t slot) noexcept { return views_[i.raw()][slot]; }
   void publish(OrderView& v, Step& step) noexcept;  // emits the update (deferred for the command's own order)
-  void balance_event(AccountId account, CurrencyId currency, std::int64_t amount, clearing::EntryReason reason) noexcept;
+  void balance_event(AccountId account, Money amount, clearing::EntryReason reason) noexcept;
   Price to_ticks(InstrumentId id, RefPrice price) const noexcept;
 
   const InstrumentRegistry* instruments_;

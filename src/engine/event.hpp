@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "clearing/ledger.hpp"
+#include "core/money.hpp"
 #include "engine/command.hpp"
 
 namespace strike::engine {
@@ -56,8 +57,7 @@ struct TradeExecuted {
   Side aggressor = Side::buy;
   OrderId maker{}, taker{};
   AccountId maker_account{}, taker_account{};
-  CurrencyId fee_currency{};
-  std::int64_t maker_fee = 0, taker_fee = 0;  // charged (negative: rebate), settlement units
+  Money maker_fee, taker_fee;  // charged (negative: rebate), in the settlement currency
 };
 
 // L2: the new displayed quantity at a price (0: the level is gone).
@@ -98,9 +98,8 @@ struct AccountCreated {
 // A deposit, withdrawal or transfer leg.
 struct BalanceChanged {
   AccountId account{};
-  CurrencyId currency{};
-  std::int64_t amount = 0;
-  std::int64_t balance = 0;
+  Money amount;   // the change
+  Money balance;  // after it
   clearing::EntryReason reason = clearing::EntryReason::deposit;
 };
 

@@ -59,6 +59,7 @@ std::string amount_text(const Instrument& ins, Qty q) { return format_decimal(in
 std::string money_text(const InstrumentRegistry& r, CurrencyId c, std::int64_t units) {
   return format_scaled(units, r.currencies().get(c).decimals);
 }
+std::string money_text(const InstrumentRegistry& r, Money m) { return money_text(r, m.currency(), m.units()); }
 std::string ref_text(RefPrice p) { return format_scaled(p.raw(), kRefPriceScale); }
 
 // value / count ticks as a price, with 4 more decimals than the tick, rounded half-even.
@@ -138,8 +139,8 @@ void put_trade(std::string& out, const engine::Engine& engine, const engine::Tra
   put_string(out, ins.name);
   put(out, ",\"order_id\":\"{}\",\"direction\":\"{}\",\"price\":{},\"amount\":{},\"fee\":{},\"fee_currency\":\"{}\"",
       side_of.raw(), to_string(direction), price_text(ins, t.price), amount_text(ins, t.qty),
-      money_text(engine.instruments(), t.fee_currency, maker ? t.maker_fee : t.taker_fee),
-      engine.instruments().currencies().get(t.fee_currency).code);
+      money_text(engine.instruments(), maker ? t.maker_fee : t.taker_fee),
+      engine.instruments().currencies().get(t.maker_fee.currency()).code);
   put(out, ",\"liquidity\":\"{}\",\"timestamp\":{}", maker ? "M" : "T", t.time.ms());
   if (order != nullptr) put(out, ",\"order_type\":\"{}\",\"state\":\"{}\"", book::to_string(order->type), to_string(order->status));
   out += '}';
@@ -320,11 +321,11 @@ void encode_result(const Request& request, const engine::Outcome& o, const engin
       const auto* b = last_event<engine::BalanceChanged>(o);
       if (request.method == Method::submit_transfer_to_subaccount) {  // report the sender's side
         for (const engine::Event& e : o.events)
-          if (const auto* x = std::get_if<engine::BalanceChanged>(&e); x && x->amount < 0) b = x;
+          if (const auto* x = std::get_if<engine::BalanceChanged>(&e); x && x->amount.units() < 0) b = x;
       }
       put(out, "{{\"account\":{},\"currency\":\"{}\",\"amount\":{},\"balance\":{}}}", b->account.raw(),
-          registry.currencies().get(b->currency).code, money_text(registry, b->currency, b->amount),
-          money_text(registry, b->currency, b->balance));
+          registry.currencies().get(b->amount.currency()).code, money_text(registry, b->amount),
+          money_text(registry, b->balance));
       break;
     }
     default: {

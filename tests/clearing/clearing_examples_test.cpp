@@ -21,8 +21,8 @@ class ClearingExamples : public ::testing::Test {
     usdc_ = registry_.currencies().find("USDC")->id;
     for (int i = 0; i < 3; ++i) {
       accounts_.push_back(clearing_->create_account(std::nullopt).value());
-      ASSERT_TRUE(clearing_->deposit(accounts_.back(), btc_, 10 * kSat).ok());
-      ASSERT_TRUE(clearing_->deposit(accounts_.back(), usdc_, 1'000'000 * kMicro).ok());
+      ASSERT_TRUE(clearing_->deposit(accounts_.back(), Money{btc_, 10 * kSat}).ok());
+      ASSERT_TRUE(clearing_->deposit(accounts_.back(), Money{usdc_, 1'000'000 * kMicro}).ok());
     }
   }
   InstrumentId id(std::string_view name) const { return registry_.find(name)->id; }
@@ -48,16 +48,16 @@ TEST_F(ClearingExamples, InverseFuturesPnlIsNotionalTimesTheDifferenceOfReciproc
   // A buys 1000 USD (100 lots) at 50000 (100000 ticks) from maker B.
   // Value: 1000 / 50000 BTC = 0.02 BTC = 2,000,000 sat. A's taker fee: 0.0005 * 2,000,000 = 1,000 sat.
   auto f1 = clearing_->on_fill(Fill{perp, 1, a, b, false, Price{100'000}, Qty{100}});
-  EXPECT_EQ(f1.buyer_fee, 1'000);
-  EXPECT_EQ(f1.seller_fee, 0);
+  EXPECT_EQ(f1.buyer_fee.units(), 1'000);
+  EXPECT_EQ(f1.seller_fee.units(), 0);
   // A sells the 1000 USD at 55000 (110000 ticks) to maker C.
   // Value: 1000 / 55000 BTC = 1,818,181.8 sat -> 1,818,182 (half-even, both sides alike).
   // A's PnL: 2,000,000 - 1,818,182 = 181,818 sat (exactly 1000 * (1/50000 - 1/55000) = 181,818.18).
   // A's fee: 0.0005 * 1,818,182 = 909.091 -> 910 sat (a charge rounds up).
   auto f2 = clearing_->on_fill(Fill{perp, 2, c, a, true, Price{110'000}, Qty{100}});
-  EXPECT_EQ(f2.seller_pnl, 181'818);
-  EXPECT_EQ(f2.seller_fee, 910);
-  EXPECT_EQ(f2.buyer_pnl, 0);  // C opens
+  EXPECT_EQ(f2.seller_pnl.units(), 181'818);
+  EXPECT_EQ(f2.seller_fee.units(), 910);
+  EXPECT_EQ(f2.buyer_pnl.units(), 0);  // C opens
   EXPECT_EQ(balance(a, btc_), 10 * kSat + 181'818 - 1'000 - 910);
   EXPECT_EQ(clearing_->position(a, perp)->size, 0);
   // B is short 1000 USD from 50000 (basis -2,000,000) and C long from 55000 (basis +1,818,182):
@@ -74,8 +74,8 @@ TEST_F(ClearingExamples, AnInverseCallExpiresAtItsIntrinsicValueInCoin) {
   // A buys 1 BTC (10 lots) at 0.05 BTC (500 ticks) from B: premium 0.05 BTC = 5,000,000 sat.
   // Fee: 0.0003 * 1 BTC = 30,000 sat, under the cap of 12.5% * 5,000,000 = 625,000.
   auto f = clearing_->on_fill(Fill{call, 1, a, b, false, Price{500}, Qty{10}});
-  EXPECT_EQ(f.premium, 5'000'000);
-  EXPECT_EQ(f.buyer_fee, 30'000);
+  EXPECT_EQ(f.premium.units(), 5'000'000);
+  EXPECT_EQ(f.buyer_fee.units(), 30'000);
   // The index is 110000 for the whole 30 minutes before expiry (and 200000 for an instant before
   // the window, which the average must ignore).
   const Timestamp expiry = registry_.get(call).expiry;
@@ -138,21 +138,21 @@ TEST_F(ClearingExamples, AnOptionFeeStopsAtItsCap) {
   // 1 BTC at 0.0010 BTC (10 ticks): premium 100,000 sat. Rate fee 0.0003 * 1 BTC = 30,000 sat,
   // above the cap of 12.5% * 100,000 = 12,500 sat: the fee is 12,500.
   auto f = clearing_->on_fill(Fill{call, 1, accounts_[0], accounts_[1], false, Price{10}, Qty{10}});
-  EXPECT_EQ(f.premium, 100'000);
-  EXPECT_EQ(f.buyer_fee, 12'500);
-  EXPECT_EQ(f.seller_fee, 12'500);
+  EXPECT_EQ(f.premium.units(), 100'000);
+  EXPECT_EQ(f.buyer_fee.units(), 12'500);
+  EXPECT_EQ(f.seller_fee.units(), 12'500);
   expect_valid();
 }
 
 TEST_F(ClearingExamples, AWithdrawalBeyondTheAvailableBalanceIsRefusedAndChangesNothing) {
   const AccountId a = accounts_[0];
   const std::uint64_t entries = clearing_->ledger().entry_count();
-  auto r = clearing_->withdraw(a, btc_, 10 * kSat + 1);
+  auto r = clearing_->withdraw(a, Money{btc_, 10 * kSat + 1});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), Errc::insufficient_funds);
   EXPECT_EQ(balance(a, btc_), 10 * kSat);
   EXPECT_EQ(clearing_->ledger().entry_count(), entries);
-  EXPECT_TRUE(clearing_->withdraw(a, btc_, 10 * kSat).ok());
+  EXPECT_TRUE(clearing_->withdraw(a, Money{btc_, 10 * kSat}).ok());
   EXPECT_EQ(balance(a, btc_), 0);
   expect_valid();
 }
@@ -161,10 +161,10 @@ TEST_F(ClearingExamples, TransfersStayWithinOneOwner) {
   const AccountId main = accounts_[0];
   const AccountId sub = clearing_->create_account(main).value();
   EXPECT_EQ(clearing_->owner_of(sub), main);
-  EXPECT_TRUE(clearing_->transfer(main, sub, btc_, kSat).ok());
+  EXPECT_TRUE(clearing_->transfer(main, sub, Money{btc_, kSat}).ok());
   EXPECT_EQ(balance(sub, btc_), kSat);
-  EXPECT_TRUE(clearing_->transfer(sub, main, btc_, kSat / 2).ok());
-  auto other = clearing_->transfer(sub, accounts_[1], btc_, 1);
+  EXPECT_TRUE(clearing_->transfer(sub, main, Money{btc_, kSat / 2}).ok());
+  auto other = clearing_->transfer(sub, accounts_[1], Money{btc_, 1});
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error(), Errc::not_same_owner);
   auto sub_of_sub = clearing_->create_account(sub);
@@ -177,7 +177,7 @@ TEST_F(ClearingExamples, ATransferToTheSameAccountIsRefusedAndPostsNothing) {
   const AccountId a = accounts_[0];
   const std::uint64_t entries = clearing_->ledger().entry_count();
   const std::uint64_t digest = clearing_->ledger().digest();
-  auto self = clearing_->transfer(a, a, btc_, kSat);
+  auto self = clearing_->transfer(a, a, Money{btc_, kSat});
   ASSERT_FALSE(self.ok());
   EXPECT_EQ(self.error(), Errc::transfer_to_self);
   EXPECT_EQ(clearing_->ledger().entry_count(), entries);
@@ -188,10 +188,10 @@ TEST_F(ClearingExamples, ATransferToTheSameAccountIsRefusedAndPostsNothing) {
 
 TEST_F(ClearingExamples, DepositsOfTheUnitOfAccountAndNonPositiveAmountsAreRefused) {
   const CurrencyId usd = registry_.currencies().find("USD")->id;
-  EXPECT_EQ(clearing_->deposit(accounts_[0], usd, 100).error(), Errc::currency_not_held);
-  EXPECT_EQ(clearing_->deposit(accounts_[0], btc_, 0).error(), Errc::invalid_amount);
-  EXPECT_EQ(clearing_->deposit(accounts_[0], btc_, -5).error(), Errc::invalid_amount);
-  EXPECT_EQ(clearing_->deposit(AccountId{99}, btc_, 5).error(), Errc::unknown_account);
+  EXPECT_EQ(clearing_->deposit(accounts_[0], Money{usd, 100}).error(), Errc::currency_not_held);
+  EXPECT_EQ(clearing_->deposit(accounts_[0], Money{btc_, 0}).error(), Errc::invalid_amount);
+  EXPECT_EQ(clearing_->deposit(accounts_[0], Money{btc_, -5}).error(), Errc::invalid_amount);
+  EXPECT_EQ(clearing_->deposit(AccountId{99}, Money{btc_, 5}).error(), Errc::unknown_account);
   expect_valid();
 }
 
@@ -240,15 +240,15 @@ TEST_F(ClearingExamples, ALiquidationFeeGoesToTheInsuranceFundAndNeverBeyondTheB
   const AccountId a = accounts_[0];
   at(1);
   // 0.3 BTC of a 10 BTC balance: the account keeps 9.7, insurance holds 0.3.
-  ASSERT_EQ(clearing_->charge_liquidation_fee(a, btc_, 30'000'000).value(), 30'000'000);
+  ASSERT_EQ(clearing_->charge_liquidation_fee(a, Money{btc_, 30'000'000}).value().units(), 30'000'000);
   EXPECT_EQ(balance(a, btc_), 10 * kSat - 30'000'000);
   EXPECT_EQ(clearing_->ledger().balance(LedgerAccount::venue(VenueAccount::insurance), btc_), 30'000'000);
   // A fee larger than what is left takes the remaining 9.7 BTC and no more.
-  ASSERT_EQ(clearing_->charge_liquidation_fee(a, btc_, 20 * kSat).value(), 10 * kSat - 30'000'000);
+  ASSERT_EQ(clearing_->charge_liquidation_fee(a, Money{btc_, 20 * kSat}).value().units(), 10 * kSat - 30'000'000);
   EXPECT_EQ(balance(a, btc_), 0);
   EXPECT_EQ(clearing_->ledger().balance(LedgerAccount::venue(VenueAccount::insurance), btc_), 10 * kSat);
-  EXPECT_EQ(clearing_->charge_liquidation_fee(a, btc_, 0).error(), Errc::invalid_amount);
-  EXPECT_EQ(clearing_->charge_liquidation_fee(AccountId{99}, btc_, 1).error(), Errc::unknown_account);
+  EXPECT_EQ(clearing_->charge_liquidation_fee(a, Money{btc_, 0}).error(), Errc::invalid_amount);
+  EXPECT_EQ(clearing_->charge_liquidation_fee(AccountId{99}, Money{btc_, 1}).error(), Errc::unknown_account);
   expect_valid();
 }
 

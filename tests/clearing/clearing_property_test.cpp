@@ -52,7 +52,7 @@ TEST(ClearingProperty, RandomTradingConservesEveryUnitAndSettlesExactly) {
     accounts.push_back(clearing.create_account(i % 4 == 0 || accounts.empty() ? std::nullopt
                                                                                 : std::optional{accounts[i - i % 4]})
                            .value());
-    for (CurrencyId c : {btc, eth, usdc}) ASSERT_TRUE(clearing.deposit(accounts.back(), c, 1'000'000'000'000).ok());
+    for (CurrencyId c : {btc, eth, usdc}) ASSERT_TRUE(clearing.deposit(accounts.back(), Money{c, 1'000'000'000'000}).ok());
   }
   // Prices walk around a level per instrument (ticks); the index of each underlying in USD.
   std::vector<std::int64_t> level(registry.size());

@@ -22,7 +22,7 @@ TEST_F(Engine_, ACrossingOrderTradesAtTheMakersPriceAndClearingBooksIt) {
   EXPECT_EQ(trades[0].maker, maker_order);
   EXPECT_EQ(trades[0].aggressor, Side::buy);
   // 200 USD at 50000 = 0.004 BTC = 400,000 sat; taker fee 0.05% = 200 sat.
-  EXPECT_EQ(trades[0].taker_fee, 200);
+  EXPECT_EQ(trades[0].taker_fee.units(), 200);
   EXPECT_EQ(engine_->clearing().position(taker, id("BTC-PERPETUAL"))->size, 20);
   EXPECT_EQ(engine_->clearing().position(maker, id("BTC-PERPETUAL"))->size, -20);
   // The taker's order view arrives once, filled; the maker's shows 20 of 50 filled.

@@ -24,7 +24,8 @@ inline std::string to_text(const Event& event) {
         } else if constexpr (std::is_same_v<T, TradeExecuted>) {
           return fmt::format("trade {} i{} t{} p{} q{} {} m{}/a{} t{}/a{} fee{} {} {}", e.trade_id, e.instrument.raw(), e.time.ns(),
                              e.price.raw(), e.qty.raw(), to_string(e.aggressor), e.maker.raw(), e.maker_account.raw(),
-                             e.taker.raw(), e.taker_account.raw(), e.fee_currency.raw(), e.maker_fee, e.taker_fee);
+                             e.taker.raw(), e.taker_account.raw(), e.maker_fee.currency().raw(), e.maker_fee.units(),
+                             e.taker_fee.units());
         } else if constexpr (std::is_same_v<T, BookChanged>) {
           return fmt::format("level i{} {} p{} q{} n{}", e.instrument.raw(), to_string(e.side), e.price.raw(), e.qty.raw(), e.count);
         } else if constexpr (std::is_same_v<T, InstrumentChanged>) {
@@ -36,8 +37,8 @@ inline std::string to_text(const Event& event) {
         } else if constexpr (std::is_same_v<T, AccountCreated>) {
           return fmt::format("account {} owner {}", e.account.raw(), e.owner.raw());
         } else {
-          return fmt::format("balance a{} c{} {} -> {} {}", e.account.raw(), e.currency.raw(), e.amount, e.balance,
-                             clearing::to_string(e.reason));
+          return fmt::format("balance a{} c{} {} -> {} {}", e.account.raw(), e.amount.currency().raw(), e.amount.units(),
+                             e.balance.units(), clearing::to_string(e.reason));
         }
       },
       event);
