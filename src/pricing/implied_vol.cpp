@@ -516,8 +516,9 @@ double solve_time_value(double time_value, double scale, double x, double q_otm,
   return unchecked_normalised_implied_vol(beta, x, q_otm, b_max);
 }
 
+// price_uncertainty: the caller's, already undiscounted.
 Result<ImpliedVol, Errc> bounded_of_undiscounted(double q, double price, double x, double strike, double expiry,
-                                                 double rounding_eps, double max_uncertainty) {
+                                                 double rounding_eps, double max_uncertainty, double price_uncertainty) {
   // The checks and the normalisation of implied_vol_of_undiscounted(), in the same order.
   const double intrinsic = q * x > 0 ? std::max(q * strike * math::expm1(x), 0.0) : 0.0;
   const double at_intrinsic = 4 * kDblEpsilon * intrinsic;
@@ -531,9 +532,11 @@ Result<ImpliedVol, Errc> bounded_of_undiscounted(double q, double price, double 
   const double q_otm = q * x > 0 ? -q : q;
   const double b_max = q_otm < 0 ? exp(-0.5 * x) : half;
   if (beta >= b_max && time_value > at_intrinsic) return fail(Errc::pricing_above_bound);
-  if (!(max_uncertainty >= 0)) return fail(Errc::pricing_invalid_input);
+  if (!(max_uncertainty >= 0) || !(price_uncertainty >= 0) || !std::isfinite(price_uncertainty))
+    return fail(Errc::pricing_invalid_input);
 
-  const double delta = rounding_eps * kDblEpsilon * price + 8 * kDblEpsilon * std::max(time_value, 0.0);
+  const double delta =
+      rounding_eps * kDblEpsilon * price + 8 * kDblEpsilon * std::max(time_value, 0.0) + price_uncertainty;
   const double sqrt_t = std::sqrt(expiry);
   double s = 0, u = 0;
   if (time_value > 0 && beta >= kDblMin) {
@@ -591,31 +594,36 @@ Result<double, Errc> implied_vol(const OptionSpec& spec, double price) noexcept 
 }
 
 Result<ImpliedVol, Errc> implied_vol_black76_bounded(OptionType type, double price, double forward, double strike,
-                                                     double expiry, double rate, double max_uncertainty) noexcept {
+                                                     double expiry, double rate, double max_uncertainty,
+                                                     double price_uncertainty) noexcept {
   if (const Errc e = check_iv_inputs({price, forward, strike, expiry, rate}, price, forward, strike, expiry);
       e != Errc::ok)
     return fail(e);
   return bounded_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, undiscounted(price, rate, expiry),
                                  math::log_ratio(forward, strike), strike, expiry,
-                                 rate == 0 ? kRoundingEpsAtZeroRate : kRoundingEpsDiscounted, max_uncertainty);
+                                 rate == 0 ? kRoundingEpsAtZeroRate : kRoundingEpsDiscounted, max_uncertainty,
+                                 undiscounted(price_uncertainty, rate, expiry));
 }
 
 Result<ImpliedVol, Errc> implied_vol_bsm_bounded(OptionType type, double price, double spot, double strike,
                                                  double expiry, double rate, double dividend,
-                                                 double max_uncertainty) noexcept {
+                                                 double max_uncertainty, double price_uncertainty) noexcept {
   if (const Errc e = check_iv_inputs({price, spot, strike, expiry, rate, dividend}, price, spot, strike, expiry);
       e != Errc::ok)
     return fail(e);
   return bounded_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, undiscounted(price, rate, expiry),
                                  math::log_ratio(spot, strike) + (rate - dividend) * expiry, strike, expiry,
-                                 rate == 0 ? kRoundingEpsAtZeroRate : kRoundingEpsDiscounted, max_uncertainty);
+                                 rate == 0 ? kRoundingEpsAtZeroRate : kRoundingEpsDiscounted, max_uncertainty,
+                                 undiscounted(price_uncertainty, rate, expiry));
 }
 
-Result<ImpliedVol, Errc> implied_vol_bounded(const OptionSpec& spec, double price, double max_uncertainty) noexcept {
-  return spec.model == Model::bsm ? implied_vol_bsm_bounded(spec.type, price, spec.underlying, spec.strike, spec.expiry,
-                                                            spec.rate, spec.dividend, max_uncertainty)
-                                  : implied_vol_black76_bounded(spec.type, price, spec.underlying, spec.strike,
-                                                                spec.expiry, spec.rate, max_uncertainty);
+Result<ImpliedVol, Errc> implied_vol_bounded(const OptionSpec& spec, double price, double max_uncertainty,
+                                             double price_uncertainty) noexcept {
+  return spec.model == Model::bsm
+             ? implied_vol_bsm_bounded(spec.type, price, spec.underlying, spec.strike, spec.expiry, spec.rate,
+                                       spec.dividend, max_uncertainty, price_uncertainty)
+             : implied_vol_black76_bounded(spec.type, price, spec.underlying, spec.strike, spec.expiry, spec.rate,
+                                           max_uncertainty, price_uncertainty);
 }
 
 }  // namespace strike::pricing

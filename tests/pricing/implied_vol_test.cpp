@@ -252,6 +252,23 @@ TEST(ImpliedVolBounded, EveryUnsolvableInputHasAnExplicitCode) {
   EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 5.0, f, k, t, 0, -1).error(), Errc::pricing_invalid_input);
   EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 5.0, f, k, t, 0, std::nan("")).error(),
             Errc::pricing_invalid_input);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 5.0, f, k, t, 0, 0.005, -1e-9).error(),
+            Errc::pricing_invalid_input);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 5.0, f, k, t, 0, 0.005, INFINITY).error(),
+            Errc::pricing_invalid_input);
+}
+
+TEST(ImpliedVolBounded, TheCallersOwnPriceUncertaintyWidensTheBound) {
+  const double f = 9000, k = 10000, t = 0.1, vol = 0.6;
+  const double price = black76(OptionType::call, f, k, t, vol).value().price;
+  const ImpliedVol exact = implied_vol_black76_bounded(OptionType::call, price, f, k, t).value();
+  const double vega = black76(OptionType::call, f, k, t, vol).value().vega;
+  // Half a 0.0001 BTC tick at F = 9000 is 0.45 USD: about 0.45 / vega of volatility.
+  const ImpliedVol tick = implied_vol_black76_bounded(OptionType::call, price, f, k, t, 0, 0.005, 0.45).value();
+  EXPECT_EQ(std::bit_cast<std::uint64_t>(exact.vol), std::bit_cast<std::uint64_t>(tick.vol));
+  EXPECT_LT(exact.uncertainty, 1e-12);
+  EXPECT_NEAR(tick.uncertainty, 0.45 / vega, 0.01 * 0.45 / vega);
+  EXPECT_GE(tick.uncertainty, 0.45 / vega);
 }
 
 }  // namespace
