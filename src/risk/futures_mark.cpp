@@ -8,7 +8,7 @@
 
 #include "core/checked_math.hpp"
 #include "pricing/math.hpp"
-#include "risk/rounding.hpp"
+#include "risk/numeric.hpp"
 
 namespace strike::risk {
 
@@ -24,9 +24,9 @@ std::int64_t band_of(RefPrice index, std::int64_t ppm) noexcept {
 // The EMA at t0 + dt relaxing towards `held` with time constant tau: the exact solution of
 // dp/dt = (held - p) / tau. exp is pricing's (IEEE operations only), so the bits do not depend on
 // the machine's libm.
-double relax(double ema, double held, std::int64_t dt_ns, std::int64_t tau_ns) noexcept {
-  if (dt_ns <= 0) return ema;
-  const double w = pricing::math::exp_branchy(-static_cast<double>(dt_ns) / static_cast<double>(tau_ns));
+double relax(double ema, double held, double dt_ns, std::int64_t tau_ns) noexcept {
+  if (!(dt_ns > 0)) return ema;
+  const double w = pricing::math::exp_branchy(-dt_ns / static_cast<double>(tau_ns));
   return held + (ema - held) * w;
 }
 
@@ -67,7 +67,7 @@ Result<FuturesMark, Error> FuturesMark::make(const FuturesMarkConfig& config) {
 
 double FuturesMark::premium_at(Timestamp now) const noexcept {
   if (!has_sample_) return 0;
-  return relax(ema_, held_, now.ns() - last_.ns(), config_.time_constant_ns);
+  return relax(ema_, held_, ns_between(last_, now), config_.time_constant_ns);
 }
 
 Status<Errc> FuturesMark::update(Timestamp now, RefPrice index, const BookTop& top) noexcept {
@@ -102,7 +102,9 @@ Result<RefPrice, Errc> FuturesMark::mark(Timestamp now, RefPrice index) const no
   // conversion keeps the cast in range whatever the samples were.
   const double clamped = std::clamp(p, static_cast<double>(lo), static_cast<double>(hi));
   const std::int64_t premium = std::clamp(round_half_even(clamped), lo, hi);
-  return RefPrice{index.raw() + premium};
+  std::int64_t mark = 0;
+  if (__builtin_add_overflow(index.raw(), premium, &mark)) return fail(Errc::overflow);
+  return RefPrice{mark};
 }
 
 void FuturesMark::save(ByteWriter& out) const noexcept {

@@ -73,7 +73,7 @@ class FuturesMark {
 
   // index + clamped, rounded EMA at `now` (no state changes: the EMA is advanced in a copy).
   // Before any sample the premium is 0. Errors: invalid_price (index not > 0), out_of_range (now
-  // before the last sample).
+  // before the last sample), overflow (index + premium beyond int64).
   Result<RefPrice, Errc> mark(Timestamp now, RefPrice index) const noexcept;
 
   // The unclamped EMA of the premium at `now`, in RefPrice units (>= the last sample's time).

@@ -12,7 +12,7 @@
 #include "pricing/deribit.hpp"
 #include "pricing/implied_vol.hpp"
 #include "pricing/math.hpp"
-#include "risk/rounding.hpp"
+#include "risk/numeric.hpp"
 
 namespace strike::risk {
 
@@ -120,7 +120,7 @@ Status<Errc> OptionMarks::run(const ChainInput& in, ChainMarks& out, bool refit)
     const ExpiryInput& x = in.expiries[e];
     m = ExpiryMark{};
     m.expiry = x.expiry;
-    m.years = static_cast<double>(x.expiry.ns() - in.now.ns()) / kNsPerYear;
+    m.years = ns_between(in.now, x.expiry) / kNsPerYear;
     m.forward_from_future = x.future_mark.has_value();
     m.forward = x.future_mark ? units(*x.future_mark)
                               : index * pricing::math::exp_branchy(config_.forward_rate * std::max(m.years, 0.0));
@@ -247,7 +247,7 @@ Status<Errc> OptionMarks::run(const ChainInput& in, ChainMarks& out, bool refit)
   // The band around the previous mark IV: none on the first call or with an infinite rate.
   const bool banded = last_call_.has_value() && std::isfinite(config_.max_iv_change_per_second);
   const double max_move =
-      banded ? config_.max_iv_change_per_second * static_cast<double>(in.now.ns() - last_call_->ns()) / 1e9 : 0.0;
+      banded ? config_.max_iv_change_per_second * ns_between(*last_call_, in.now) / 1e9 : 0.0;
   for (auto& c : col_) c.clear();
   types_.clear();
   enum { kF, kK, kT, kVol, kZero, kPrice, kDelta, kGamma, kVega, kTheta, kRho, kVanna, kVolga, kCharm };
@@ -294,8 +294,9 @@ Status<Errc> OptionMarks::run(const ChainInput& in, ChainMarks& out, bool refit)
     OptionMark& r = out.options[i];
     if (r.status != Errc::ok) continue;
     const double usd = col_[kPrice][b], f = col_[kF][b];
-    const double premium = config_.premium_unit == PremiumUnit::coin ? usd / f : usd;
-    r.mark_price = RefPrice{round_half_even(premium * kRefUnitsPerOne)};
+    const double premium = (config_.premium_unit == PremiumUnit::coin ? usd / f : usd) * kRefUnitsPerOne;
+    if (!(premium < 0x1p62)) r.status = Errc::overflow;  // a premium beyond int64 units
+    r.mark_price = RefPrice{r.status == Errc::ok ? round_half_even(premium) : 0};
     r.greeks = {col_[kDelta][b], col_[kGamma][b], pricing::deribit::vega(col_[kVega][b]),
                 pricing::deribit::theta(col_[kTheta][b]), col_[kRho][b] / 100.0};
     ++b;

@@ -104,7 +104,9 @@ struct DisplayGreeks {
 
 struct OptionMark {
   InstrumentId id;
-  Errc status = Errc::ok;  // pricing_zero_time: expired (nothing else is set)
+  // pricing_zero_time: expired (nothing else is set); overflow: the mark price does not fit
+  // int64 units (absurd inputs; the rest is set).
+  Errc status = Errc::ok;
   double mark_iv = 0;      // decimal (0.6 = 60%)
   RefPrice mark_price;     // premium units, 10^-8, half-even
   double bid_iv = 0, ask_iv = 0;  // decimal; NaN when there is no quote or it does not pin a vol

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "risk/futures_mark.hpp"
-#include "risk/rounding.hpp"
+#include "risk/numeric.hpp"
 
 namespace strike::risk {
 namespace {
