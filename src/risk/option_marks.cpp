@@ -40,6 +40,15 @@ double get_double(ByteReader& in) { return std::bit_cast<double>(in.read_u64());
 
 }  // namespace
 
+// Bounds far outside anything a real fit produces, so every later evaluation stays finite; fits
+// and loaded state are held to the same test, so a saved state always loads.
+bool OptionMarks::sane(const Fit& f) noexcept {
+  const auto within = [](double v, double lim) { return std::isfinite(v) && std::fabs(v) <= lim; };
+  return finite_positive(f.years) && within(f.years, 1e3) && within(f.params.a, 1e3) && within(f.params.m, 1e3) &&
+         within(f.params.sigma, 1e3) && f.params.satisfies_constraints() && within(f.k_min, 1e3) &&
+         within(f.k_max, 1e3) && f.k_min <= f.k_max;
+}
+
 std::string_view to_string(SmileSource s) noexcept {
   switch (s) {
     case SmileSource::fit: return "fit";
@@ -188,14 +197,16 @@ Status<Errc> OptionMarks::run(const ChainInput& in, ChainMarks& out, bool refit)
     if (points_.size() < config_.min_quotes) continue;
     auto slice = pricing::fit_svi(points_, m.years, shorter);
     if (!slice) continue;
-    last_slice = slice.value();
-    shorter = &last_slice;
     double k_min = points_.front().k, k_max = k_min;
     for (const pricing::SmilePoint& p : points_) {
       k_min = std::min(k_min, p.k);
       k_max = std::max(k_max, p.k);
     }
-    slot_fits_[e] = Fit{m.expiry.ns(), last_slice.params, m.years, k_min, k_max, true};
+    const Fit fit{m.expiry.ns(), slice.value().params, m.years, k_min, k_max, true};
+    if (!sane(fit)) continue;
+    last_slice = slice.value();
+    shorter = &last_slice;
+    slot_fits_[e] = fit;
     fresh_[e] = 1;
     m.source = SmileSource::fit;
     m.fit_rmse_vol_points = last_slice.rmse_vol_points;
@@ -267,6 +278,7 @@ Status<Errc> OptionMarks::run(const ChainInput& in, ChainMarks& out, bool refit)
       const double kx = config_.flat_wings ? std::clamp(x, surface_k_min, surface_k_max) : x;
       iv = std::sqrt(std::max(surface->total_variance(kx, m.years), 0.0) / m.years);
     }
+    if (!(iv >= 0)) iv = config_.flat_vol;  // not reachable from fits; a guard for any loaded state
     const auto prev = std::lower_bound(last_ivs_.begin(), last_ivs_.end(), o.id.raw(),
                                        [](const LastIv& l, std::uint32_t id) { return l.id < id; });
     if (banded && prev != last_ivs_.end() && prev->id == o.id.raw())
@@ -366,13 +378,11 @@ Status<Errc> OptionMarks::load(ByteReader& in) {
   if (!in.ok()) return fail(in.error());
   for (std::size_t i = 0; i < fits.size(); ++i) {
     const Fit& f = fits[i];
-    if ((i > 0 && !(fits[i - 1].expiry_ns < f.expiry_ns)) || !finite_positive(f.years) ||
-        !std::isfinite(f.params.a) || !std::isfinite(f.params.m) || !f.params.satisfies_constraints() ||
-        !std::isfinite(f.k_min) || !std::isfinite(f.k_max) || f.k_min > f.k_max)
+    if ((i > 0 && !(fits[i - 1].expiry_ns < f.expiry_ns)) || !sane(f))
       return invalid();
   }
   for (std::size_t i = 0; i < ivs.size(); ++i)
-    if ((i > 0 && !(ivs[i - 1].id < ivs[i].id)) || !finite_positive(ivs[i].iv)) return invalid();
+    if ((i > 0 && !(ivs[i - 1].id < ivs[i].id)) || !finite_positive(ivs[i].iv) || ivs[i].iv > 1e3) return invalid();
   last_call_ = has_last ? std::optional<Timestamp>(Timestamp::from_ns(last)) : std::nullopt;
   fits_ = std::move(fits);
   last_ivs_ = std::move(ivs);
