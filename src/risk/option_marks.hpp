@@ -28,9 +28,9 @@
 // Invariants: a pure function of the sequence of calls (venue time passed in; no clock, no
 // threads, no unordered iteration); the same inputs in any option order give bit-identical
 // outputs. A rejected call changes nothing.
-// Costs (bench/risk, 2-core EPYC VM): recompute() is dominated by the SVI fits, ~1.2 ms per
-// expiry (3.6 ms for the default BTC chain of 54 options in 3 expiries); reprice() by the two
-// implied vols per quote and one batch pricing, ~0.8 us per option (44 us). Scratch and output
+// Costs (bench/risk, 2-core EPYC VM): recompute() is dominated by the SVI fits, ~1.1 ms per
+// expiry (3.4 ms for the default BTC chain of 54 options in 3 expiries); reprice() by the two
+// implied vols per quote and one batch pricing, ~0.8 us per option (43 us). Scratch and output
 // buffers are reused, so steady-state calls allocate only inside the fits and the surface.
 #pragma once
 
