@@ -191,6 +191,7 @@ TEST(ImpliedVolBounded, DeepInTheMoneyPricesThatDetermineTheVolAreAnsweredWithAB
 }
 
 TEST(ImpliedVolBounded, AnswersWithThePlainFormsBitsAndABoundThatHoldsAcrossTheDomain) {
+  std::printf("seed %llu\n", static_cast<unsigned long long>(kSeed + 2));
   std::mt19937_64 rng(kSeed + 2);
   std::uniform_real_distribution<double> u(0, 1);
   int answered = 0;

@@ -205,6 +205,7 @@ TEST(OptionMarks, TheOrderOfTheOptionsDoesNotChangeABit) {
   ChainMarks out_a, out_b;
   ASSERT_TRUE(a.recompute(in, out_a));
   std::vector<OptionInput> shuffled = c.option_inputs;
+  std::printf("seed 3\n");
   std::mt19937_64 rng(3);
   std::shuffle(shuffled.begin(), shuffled.end(), rng);
   ChainInput in_b = in;
