@@ -492,6 +492,81 @@ Errc check_iv_inputs(std::initializer_list<double> in, double price, double unde
   return Errc::ok;
 }
 
+// ---- bounded form
+//
+// Error analysis (u = 2^-53, eps = 2u). The kernel prices V = fl(fl(df K) fl(fl(m b) + d)) with
+// d = expm1(x) and m b the out-of-the-money term; the solver divides by the same df (same exp,
+// same bits) and subtracts I = fl(K d) from the same x. So the time value it sees, P/df - I
+// (exact by Sterbenz), differs from the kernel's exact K m b by at most 2u P (the sum and the
+// product) + u I at rate 0, and 4u P + u I otherwise (df K and the division): 1.5 and 2.5 eps of
+// the undiscounted price, allowed for as 2 and 3. The relative error of b itself (a few ulp of the
+// time value) is allowed for as 8 eps of it.
+constexpr double kRoundingEpsAtZeroRate = 2.0;
+constexpr double kRoundingEpsDiscounted = 3.0;
+// Beyond this relative perturbation of the time value (times the curvature of b), the first-order
+// uncertainty delta / vega is replaced by solving at both ends.
+constexpr double kLinearLimit = 0x1p-10;
+
+// unchecked_normalised_implied_vol() on a time value in price units: 0 when it underflows (the
+// lower end of an interval), +inf at or above the bound.
+double solve_time_value(double time_value, double scale, double x, double q_otm, double b_max) {
+  const double beta = time_value / scale;
+  if (!(beta >= kDblMin)) return 0;
+  if (beta >= b_max) return INFINITY;
+  return unchecked_normalised_implied_vol(beta, x, q_otm, b_max);
+}
+
+// price_uncertainty: the caller's, already undiscounted.
+Result<ImpliedVol, Errc> bounded_of_undiscounted(double q, double price, double x, double strike, double expiry,
+                                                 double rounding_eps, double max_uncertainty, double price_uncertainty) {
+  // The checks and the normalisation of implied_vol_of_undiscounted(), in the same order.
+  const double intrinsic = q * x > 0 ? std::max(q * strike * math::expm1(x), 0.0) : 0.0;
+  const double at_intrinsic = 4 * kDblEpsilon * intrinsic;
+  if (price < intrinsic - at_intrinsic) return fail(Errc::pricing_below_intrinsic);
+  const double time_value = price - intrinsic;
+  const double half = exp(0.5 * x);
+  if (price >= (q > 0 ? strike * half * half : strike) && time_value > at_intrinsic)
+    return fail(Errc::pricing_above_bound);
+  const double scale = strike * half;
+  const double beta = time_value / scale;
+  const double q_otm = q * x > 0 ? -q : q;
+  const double b_max = q_otm < 0 ? exp(-0.5 * x) : half;
+  if (beta >= b_max && time_value > at_intrinsic) return fail(Errc::pricing_above_bound);
+  if (!(max_uncertainty >= 0) || !(price_uncertainty >= 0) || !std::isfinite(price_uncertainty))
+    return fail(Errc::pricing_invalid_input);
+
+  const double delta =
+      rounding_eps * kDblEpsilon * price + 8 * kDblEpsilon * std::max(time_value, 0.0) + price_uncertainty;
+  const double sqrt_t = std::sqrt(expiry);
+  double s = 0, u = 0;
+  if (time_value > 0 && beta >= kDblMin) {
+    // The plain solver's answer, to the bit.
+    s = unchecked_normalised_implied_vol(beta, x, q_otm, b_max);
+    const double v = normalised_vega_impl(x, s);
+    const double solver = 10 * kDblEpsilon * (s + beta / v);
+    // ds = delta/b' (1 + r c2 / 2 + ...), r = delta / time value, c2 = |b'' b / b'^2| with
+    // b''/b' = x^2/s^3 - s/4 (d ln vega / ds).
+    const double r = delta / time_value, c2 = std::fabs(x * x / (s * s * s) - 0.25 * s) * beta / v;
+    if (v > 0 && r * c2 <= kLinearLimit) {
+      u = delta / scale / v * (1 + r * c2) + solver;
+    } else {
+      const double lo = solve_time_value(time_value - delta, scale, x, q_otm, b_max);
+      const double hi = solve_time_value(time_value + delta, scale, x, q_otm, b_max);
+      u = std::max(s - lo, hi - s) + solver;
+    }
+  } else {
+    // No representable time value: the interval is [0, the upper end].
+    const double hi = solve_time_value(time_value + delta, scale, x, q_otm, b_max);
+    if (!(hi > 0)) return fail(Errc::pricing_not_identifiable);
+    const double v = normalised_vega_impl(x, hi);
+    s = 0.5 * hi;
+    u = 0.5 * hi + 10 * kDblEpsilon * (hi + (time_value + delta) / scale / v);
+  }
+  const ImpliedVol out{s / sqrt_t, u / sqrt_t};
+  if (!(out.uncertainty <= max_uncertainty)) return fail(Errc::pricing_not_identifiable);
+  return out;
+}
+
 }  // namespace
 
 Result<double, Errc> implied_vol_black76(OptionType type, double price, double forward, double strike, double expiry,
@@ -516,6 +591,39 @@ Result<double, Errc> implied_vol(const OptionSpec& spec, double price) noexcept 
   return spec.model == Model::bsm
              ? implied_vol_bsm(spec.type, price, spec.underlying, spec.strike, spec.expiry, spec.rate, spec.dividend)
              : implied_vol_black76(spec.type, price, spec.underlying, spec.strike, spec.expiry, spec.rate);
+}
+
+Result<ImpliedVol, Errc> implied_vol_black76_bounded(OptionType type, double price, double forward, double strike,
+                                                     double expiry, double rate, double max_uncertainty,
+                                                     double price_uncertainty) noexcept {
+  if (const Errc e = check_iv_inputs({price, forward, strike, expiry, rate}, price, forward, strike, expiry);
+      e != Errc::ok)
+    return fail(e);
+  return bounded_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, undiscounted(price, rate, expiry),
+                                 math::log_ratio(forward, strike), strike, expiry,
+                                 rate == 0 ? kRoundingEpsAtZeroRate : kRoundingEpsDiscounted, max_uncertainty,
+                                 undiscounted(price_uncertainty, rate, expiry));
+}
+
+Result<ImpliedVol, Errc> implied_vol_bsm_bounded(OptionType type, double price, double spot, double strike,
+                                                 double expiry, double rate, double dividend,
+                                                 double max_uncertainty, double price_uncertainty) noexcept {
+  if (const Errc e = check_iv_inputs({price, spot, strike, expiry, rate, dividend}, price, spot, strike, expiry);
+      e != Errc::ok)
+    return fail(e);
+  return bounded_of_undiscounted(type == OptionType::call ? 1.0 : -1.0, undiscounted(price, rate, expiry),
+                                 math::log_ratio(spot, strike) + (rate - dividend) * expiry, strike, expiry,
+                                 rate == 0 ? kRoundingEpsAtZeroRate : kRoundingEpsDiscounted, max_uncertainty,
+                                 undiscounted(price_uncertainty, rate, expiry));
+}
+
+Result<ImpliedVol, Errc> implied_vol_bounded(const OptionSpec& spec, double price, double max_uncertainty,
+                                             double price_uncertainty) noexcept {
+  return spec.model == Model::bsm
+             ? implied_vol_bsm_bounded(spec.type, price, spec.underlying, spec.strike, spec.expiry, spec.rate,
+                                       spec.dividend, max_uncertainty, price_uncertainty)
+             : implied_vol_black76_bounded(spec.type, price, spec.underlying, spec.strike, spec.expiry, spec.rate,
+                                           max_uncertainty, price_uncertainty);
 }
 
 }  // namespace strike::pricing

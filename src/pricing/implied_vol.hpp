@@ -10,6 +10,12 @@
 // undiscounted terms), pricing_not_identifiable (no representable time value: the price is
 // the intrinsic value to the last bit, or the normalised time value underflows).
 //
+// The *_bounded forms answer also where little time value is left (deep in the money): the
+// volatility together with how far the price determines it (ImpliedVol::uncertainty), refusing
+// only when that is wider than the caller's bound. Where the plain form solves, they return the
+// very same volatility (same bits); they cost one more vega (and, for prices within about a
+// million ulp of the intrinsic value, two more solves).
+//
 // Elementary functions come from math.hpp, so results are bit-identical on every CPU.
 #pragma once
 
@@ -36,5 +42,39 @@ Result<double, Errc> implied_vol_bsm(OptionType type, double price, double spot,
                                      double rate, double dividend) noexcept;
 // Either, by spec.model; spec.vol is ignored.
 Result<double, Errc> implied_vol(const OptionSpec& spec, double price) noexcept;
+
+// A volatility and how far the price determines it: every volatility whose price, as this
+// library computes it (evaluate(), the batch kernel) from the same inputs, could round to the
+// given price lies in [vol - uncertainty, vol + uncertainty]. The rounding allowed for is that
+// of the kernel's last operations and of the intrinsic value subtracted here: 2 ulp of the
+// undiscounted price at rate 0, 3 ulp otherwise (the analysis is in implied_vol.cpp), plus the
+// solver's own error, 10 eps (s + b/b'). A price from elsewhere (a coin premium times the
+// forward, a conversion from integer units) carries its own rounding on top: the caller passes it
+// as price_uncertainty (absolute, in the units of the price, >= 0).
+struct ImpliedVol {
+  double vol = 0;
+  double uncertainty = 0;
+};
+
+// Half a volatility point: the default bound below which a volatility is worth returning.
+inline constexpr double kDefaultMaxVolUncertainty = 0.005;
+
+// As the plain forms, but also where the time value is within the rounding of the intrinsic
+// value: the volatility with its uncertainty when uncertainty <= max_uncertainty; otherwise
+// pricing_not_identifiable (also for prices the plain form solves but that do not determine the
+// volatility to within the bound). Where the price carries no representable time value at all,
+// the interval is [0, upper end] and vol is its midpoint. Other codes as the plain forms;
+// max_uncertainty NaN or < 0, or price_uncertainty not finite or < 0: pricing_invalid_input.
+Result<ImpliedVol, Errc> implied_vol_black76_bounded(OptionType type, double price, double forward, double strike,
+                                                     double expiry, double rate = 0,
+                                                     double max_uncertainty = kDefaultMaxVolUncertainty,
+                                                     double price_uncertainty = 0) noexcept;
+Result<ImpliedVol, Errc> implied_vol_bsm_bounded(OptionType type, double price, double spot, double strike,
+                                                 double expiry, double rate, double dividend,
+                                                 double max_uncertainty = kDefaultMaxVolUncertainty,
+                                                 double price_uncertainty = 0) noexcept;
+Result<ImpliedVol, Errc> implied_vol_bounded(const OptionSpec& spec, double price,
+                                             double max_uncertainty = kDefaultMaxVolUncertainty,
+                                             double price_uncertainty = 0) noexcept;
 
 }  // namespace strike::pricing

@@ -1,9 +1,11 @@
 // Let's Be Rational: round trips to the attainable precision |ds| <= 10 eps (s + b/b'), the
-// explicit status codes, and the deep wings where QuantLib's solvers fail.
+// explicit status codes, and the deep wings where QuantLib's solvers fail. The bounded form:
+// deep in-the-money prices with little time value answered with an uncertainty that holds.
 #include <gtest/gtest.h>
 
 #include <ql/pricingengines/blackformula.hpp>
 
+#include <bit>
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
@@ -126,6 +128,148 @@ TEST(ImpliedVol, SolvesInAFixedSmallNumberOfIterationsAndIsDeterministic) {
   const double a = implied_vol_black76(OptionType::put, 0.0123, 9100, 8000, 0.05).value();
   const double b = implied_vol_black76(OptionType::put, 0.0123, 9100, 8000, 0.05).value();
   EXPECT_EQ(std::bit_cast<std::uint64_t>(a), std::bit_cast<std::uint64_t>(b));
+}
+
+// A deep in-the-money option, ITM by 4-10 standard deviations, over the oracle test's domain
+// (both models, rates 0 and [-2%, 10%], F from 1 to 1e5, 1 minute to 5 years, vol 1%-400%).
+OptionSpec deep_in_the_money(std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0, 1);
+  OptionSpec o;
+  o.model = u(rng) < 0.5 ? Model::black76 : Model::bsm;
+  o.type = u(rng) < 0.5 ? OptionType::call : OptionType::put;
+  o.underlying = std::exp(u(rng) * std::log(1e5));
+  o.expiry = std::exp(std::log(1.0 / 525600) + u(rng) * (std::log(5.0) - std::log(1.0 / 525600)));
+  o.vol = std::exp(std::log(0.01) + u(rng) * (std::log(4.0) - std::log(0.01)));
+  o.rate = u(rng) < 0.5 ? 0.0 : -0.02 + 0.12 * u(rng);
+  o.dividend = o.model == Model::bsm ? -0.02 + 0.12 * u(rng) : 0.0;
+  const double depth = 4 + 6 * u(rng);
+  o.strike = forward_of(o) * std::exp((o.type == OptionType::call ? -1 : 1) * depth * o.vol * std::sqrt(o.expiry));
+  return o;
+}
+
+TEST(ImpliedVolBounded, DeepInTheMoneyPricesThatDetermineTheVolAreAnsweredWithABoundThatHolds) {
+  constexpr std::uint64_t kGridSeed = 7;
+  constexpr int kCases = 400'000;
+  std::printf("seed %llu, %d deep in-the-money cases\n", static_cast<unsigned long long>(kGridSeed), kCases);
+  std::mt19937_64 rng(kGridSeed);
+  int refused_before = 0, refused_now = 0, rescued = 0, newly_refused = 0;
+  double min_rescued = INFINITY, max_rescued = 0, plain_worst_on_newly_refused = 0;
+  for (int i = 0; i < kCases; ++i) {
+    const OptionSpec o = deep_in_the_money(rng);
+    const double price = evaluate(o).value().price;
+    const auto plain = implied_vol(o, price);
+    const auto bounded = implied_vol_bounded(o, price);
+    refused_before += !plain.ok();
+    refused_now += !bounded.ok();
+    if (!bounded.ok()) {
+      ASSERT_TRUE(bounded.error() == Errc::pricing_not_identifiable || bounded.error() == Errc::pricing_below_intrinsic)
+          << "case " << i << ": " << name(bounded.error());
+      if (plain.ok()) {
+        ++newly_refused;
+        plain_worst_on_newly_refused = std::max(plain_worst_on_newly_refused, std::fabs(plain.value() - o.vol));
+      }
+      continue;
+    }
+    const ImpliedVol iv = bounded.value();
+    ASSERT_LE(iv.uncertainty, kDefaultMaxVolUncertainty) << "case " << i;
+    ASSERT_LE(std::fabs(iv.vol - o.vol), iv.uncertainty)
+        << "case " << i << " vol " << o.vol << " got " << iv.vol << " +- " << iv.uncertainty;
+    if (plain.ok()) {
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(plain.value()), std::bit_cast<std::uint64_t>(iv.vol)) << "case " << i;
+    } else {
+      ++rescued;
+      min_rescued = std::min(min_rescued, iv.uncertainty);
+      max_rescued = std::max(max_rescued, iv.uncertainty);
+    }
+  }
+  std::printf("refused before %d (%.2f%%), now %d (%.2f%%): %d (%.2f%%) answered now with uncertainty %.3f-%.3f vol "
+              "points; %d the plain form answers are refused (its worst error on them: %.2f vol points)\n",
+              refused_before, 100.0 * refused_before / kCases, refused_now, 100.0 * refused_now / kCases, rescued,
+              100.0 * rescued / kCases, 100 * min_rescued, 100 * max_rescued, newly_refused,
+              100 * plain_worst_on_newly_refused);
+  EXPECT_GT(rescued, kCases / 400);  // about 0.5% of the grid
+}
+
+TEST(ImpliedVolBounded, AnswersWithThePlainFormsBitsAndABoundThatHoldsAcrossTheDomain) {
+  std::printf("seed %llu\n", static_cast<unsigned long long>(kSeed + 2));
+  std::mt19937_64 rng(kSeed + 2);
+  std::uniform_real_distribution<double> u(0, 1);
+  int answered = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    OptionSpec o;
+    o.model = i % 2 ? Model::bsm : Model::black76;
+    o.type = u(rng) < 0.5 ? OptionType::call : OptionType::put;
+    o.underlying = 100 * std::exp(u(rng) * 6 - 3);
+    o.expiry = std::exp(std::log(1.0 / 525600) + u(rng) * std::log(5.0 * 525600));
+    o.vol = std::exp(std::log(0.01) + u(rng) * std::log(400.0));
+    o.rate = i % 4 < 2 ? 0.0 : 0.05 * u(rng);
+    o.dividend = o.model == Model::bsm ? 0.03 * u(rng) : 0;
+    o.strike = forward_of(o) * std::exp((u(rng) * 16 - 8) * o.vol * std::sqrt(o.expiry));
+    const double price = evaluate(o).value().price;
+    const auto plain = implied_vol(o, price);
+    const auto bounded = implied_vol_bounded(o, price, INFINITY);
+    if (plain.ok()) {
+      ASSERT_TRUE(bounded.ok()) << "case " << i;
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(plain.value()), std::bit_cast<std::uint64_t>(bounded.value().vol));
+    }
+    if (!bounded.ok()) continue;
+    ++answered;
+    ASSERT_LE(std::fabs(bounded.value().vol - o.vol), bounded.value().uncertainty) << "case " << i;
+  }
+  EXPECT_GT(answered, 90'000);
+}
+
+TEST(ImpliedVolBounded, APriceThePlainFormRefusesIsAnsweredWithItsBound) {
+  // 17 minutes to expiry, a put 0.88% in the money (4.3 standard deviations): 50.2046 of the price
+  // is intrinsic value, its time value is within 4 ulp of it.
+  const double f = 5693.3309985551205, k = 5743.5356319954672, t = 3.2645380563610359e-05, vol = 0.20584682305990554;
+  const double price = black76(OptionType::put, f, k, t, vol).value().price;
+  EXPECT_EQ(implied_vol_black76(OptionType::put, price, f, k, t).error(), Errc::pricing_not_identifiable);
+  const auto iv = implied_vol_black76_bounded(OptionType::put, price, f, k, t);
+  ASSERT_TRUE(iv.ok());
+  EXPECT_LE(iv.value().uncertainty, 0.005);
+  EXPECT_GT(iv.value().uncertainty, 0.0001);
+  EXPECT_NEAR(iv.value().vol, vol, iv.value().uncertainty);
+  // A tighter bound than the price gives is refused.
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::put, price, f, k, t, 0, 0.0001).error(),
+            Errc::pricing_not_identifiable);
+}
+
+TEST(ImpliedVolBounded, EveryUnsolvableInputHasAnExplicitCode) {
+  const double f = 100, k = 120, t = 0.5;
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, std::nan(""), f, k, t).error(), Errc::pricing_nan_input);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 1.0, f, k, 0).error(), Errc::pricing_zero_time);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, -1.0, f, k, t).error(), Errc::pricing_invalid_input);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::put, 19.999, f, k, t).error(), Errc::pricing_below_intrinsic);
+  // Exactly the intrinsic value: only volatilities up to ~3% give a price that rounds to it.
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::put, 20.0, f, k, t).error(), Errc::pricing_not_identifiable);
+  const auto at_intrinsic = implied_vol_black76_bounded(OptionType::put, 20.0, f, k, t, 0, INFINITY);
+  ASSERT_TRUE(at_intrinsic.ok());
+  // The interval [0, upper end]: vol is its midpoint (plus the solver's own error in the bound).
+  EXPECT_LE(at_intrinsic.value().vol - at_intrinsic.value().uncertainty, 0.0);
+  EXPECT_NEAR(at_intrinsic.value().vol, at_intrinsic.value().uncertainty, 1e-12);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::put, 120.0, f, k, t).error(), Errc::pricing_above_bound);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 0.0, f, k, t).error(), Errc::pricing_not_identifiable);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 5.0, f, k, t, 0, -1).error(), Errc::pricing_invalid_input);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 5.0, f, k, t, 0, std::nan("")).error(),
+            Errc::pricing_invalid_input);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 5.0, f, k, t, 0, 0.005, -1e-9).error(),
+            Errc::pricing_invalid_input);
+  EXPECT_EQ(implied_vol_black76_bounded(OptionType::call, 5.0, f, k, t, 0, 0.005, INFINITY).error(),
+            Errc::pricing_invalid_input);
+}
+
+TEST(ImpliedVolBounded, TheCallersOwnPriceUncertaintyWidensTheBound) {
+  const double f = 9000, k = 10000, t = 0.1, vol = 0.6;
+  const double price = black76(OptionType::call, f, k, t, vol).value().price;
+  const ImpliedVol exact = implied_vol_black76_bounded(OptionType::call, price, f, k, t).value();
+  const double vega = black76(OptionType::call, f, k, t, vol).value().vega;
+  // Half a 0.0001 BTC tick at F = 9000 is 0.45 USD: about 0.45 / vega of volatility.
+  const ImpliedVol tick = implied_vol_black76_bounded(OptionType::call, price, f, k, t, 0, 0.005, 0.45).value();
+  EXPECT_EQ(std::bit_cast<std::uint64_t>(exact.vol), std::bit_cast<std::uint64_t>(tick.vol));
+  EXPECT_LT(exact.uncertainty, 1e-12);
+  EXPECT_NEAR(tick.uncertainty, 0.45 / vega, 0.01 * 0.45 / vega);
+  EXPECT_GE(tick.uncertainty, 0.45 / vega);
 }
 
 }  // namespace
