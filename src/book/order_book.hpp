@@ -263,6 +263,8 @@ class OrderBook {
 
   // Moves time forward: expires GTD orders (and stops) whose expiry is reached, in (expiry, id) order.
   void advance_time(Timestamp now) { advance(now); }
+  // The worst price a market order of `side` could trade at now (0: nothing to trade against).
+  Price market_limit(Side side) const noexcept { return Price{protection(side)}; }
 
   // ---- held triggers (config().hold_triggered): the owner decides each triggered stop.
   // The next stop whose source price has reached its trigger, in the order the book would fire

@@ -163,6 +163,14 @@ class Clearing {
   const Position* position(AccountId account, InstrumentId instrument) const noexcept;
   // Open (non-zero) positions of an account, by instrument id.
   std::vector<Position> positions(AccountId account) const;
+  // f(const Position&) for each open position of an account, in the order they were opened; no
+  // allocation (the risk layer's per-order path).
+  template <class F>
+  void for_each_position(AccountId account, F&& f) const {
+    if (!has_account(account)) return;
+    for (std::uint32_t s : account_slots_[account.raw() - 1])
+      if (positions_[s].size != 0) f(positions_[s]);
+  }
   // Unrealized PnL of a position at the mark (futures), or its value (options), against the account.
   std::int64_t mark_value(const Position& p) const noexcept;
   CurrencySummary summary(AccountId account, CurrencyId currency) const noexcept;

@@ -37,6 +37,7 @@ std::string_view to_string(CommandType t) noexcept {
     case CommandType::set_mark: return "set_mark";
     case CommandType::advance_time: return "advance_time";
     case CommandType::configure: return "configure";
+    case CommandType::change_margin_model: return "change_margin_model";
   }
   return "unknown";
 }
@@ -48,7 +49,8 @@ CommandType type_of(const CommandBody& body) noexcept {
       CommandType::cancel_all,      CommandType::create_account,    CommandType::deposit,
       CommandType::withdraw,        CommandType::transfer,          CommandType::halt_instrument,
       CommandType::resume_instrument, CommandType::expire_instrument, CommandType::set_index,
-      CommandType::set_mark,        CommandType::advance_time,      CommandType::configure};
+      CommandType::set_mark,        CommandType::advance_time,      CommandType::configure,
+      CommandType::change_margin_model};
   static_assert(std::size(kTypes) == std::variant_size_v<CommandBody>);
   return kTypes[body.index()];
 }

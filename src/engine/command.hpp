@@ -153,13 +153,19 @@ struct SetMark {
 struct Configure {
   Hash256 digest{};
 };
+// Deribit's private/change_margin_model: segregated_sm (default), cross_sm, segregated_pm,
+// cross_pm (risk/collateral.hpp). Refused when the account would not cover its initial margin.
+struct ChangeMarginModel {
+  AccountId account{};
+  std::uint8_t model = 0;  // risk::MarginModel
+};
 // Moves the clock: GTD expiries, stop triggers, instrument expiries and funding that the new
 // time reaches happen (every command does this first; this one does only that).
 struct AdvanceTime {};
 
 using CommandBody = std::variant<NewOrder, AmendOrder, CancelOrder, CancelAll, CreateAccount, Deposit, Withdraw, Transfer,
                                  HaltInstrument, ResumeInstrument, ExpireInstrument, SetIndex, SetMark, AdvanceTime,
-                                 Configure>;
+                                 Configure, ChangeMarginModel>;
 
 // Stable numbers of the command types (the journal's record type; never reuse one).
 enum class CommandType : std::uint16_t {
@@ -178,6 +184,7 @@ enum class CommandType : std::uint16_t {
   set_mark = 49,
   advance_time = 64,
   configure = 80,
+  change_margin_model = 20,
 };
 std::string_view to_string(CommandType t) noexcept;
 CommandType type_of(const CommandBody& body) noexcept;

@@ -176,6 +176,13 @@ void fields(IO& io, SetMark& c) {
 template <class IO>
 void fields(IO&, AdvanceTime&) {}
 template <class IO>
+void fields(IO& io, ChangeMarginModel& c) {
+  id(io, c.account);
+  io.u8(c.model);
+  if constexpr (std::is_same_v<IO, Decoder>)
+    if (c.model > 3) io.r.fail(Errc::decode_invalid);
+}
+template <class IO>
 void fields(IO& io, Configure& c) {
   for (std::uint8_t& b : c.digest) io.u8(b);
 }

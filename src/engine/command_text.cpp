@@ -44,6 +44,8 @@ std::string describe(const CommandBody& body) {
           return fmt::format("instrument={} price={}", c.instrument.raw(), format_scaled(c.price.raw(), kRefPriceScale));
         } else if constexpr (std::is_same_v<T, AdvanceTime>) {
           return "";
+        } else if constexpr (std::is_same_v<T, ChangeMarginModel>) {
+          return fmt::format("account={} model={}", c.account.raw(), c.model);
         } else if constexpr (std::is_same_v<T, Configure>) {
           return fmt::format("digest={}", to_hex(c.digest));
         } else {

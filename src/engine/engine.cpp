@@ -68,6 +68,10 @@ Engine::Engine(const InstrumentRegistry& instruments, EngineConfig config)
       config_digest_(engine::config_digest(instruments, config)),
       clearing_(instruments, config.clearing),
       client_ids_(config.client_order_id_window_ns, config.client_order_id_capacity) {
+  if (config_.risk.all().empty()) config_.risk = risk::RiskConfig(instruments.currencies());
+  auto r = risk::AccountRisk::make(instruments, config_.risk);
+  STRIKE_ASSERT(r.ok(), "risk configuration: {}", r.ok() ? "" : r.error().to_string());
+  risk_ = std::move(r).value();
   STRIKE_ASSERT(instruments.size() < (std::size_t{1} << (63 - kOrderIdInstrumentShift)), "too many instruments");
   books_.reserve(instruments.size());  // never reallocated: each book's sink points into this engine
   for (const Instrument& ins : instruments.all()) {
@@ -114,6 +118,7 @@ const Outcome& Engine::apply(const Command& command) noexcept {
         if constexpr (std::is_same_v<T, SetMark>) return on_set_mark(body, step);
         if constexpr (std::is_same_v<T, AdvanceTime>) return on_advance_time(body);
         if constexpr (std::is_same_v<T, Configure>) return on_configure(body);
+        if constexpr (std::is_same_v<T, ChangeMarginModel>) return on_change_margin_model(body);
       },
       command.body);
   if (step.subject_view) events_.push_back(OrderUpdated{*step.subject_view});
@@ -143,12 +148,42 @@ void Engine::after_book_call(InstrumentId i, Step& step) noexcept {
 }
 
 Errc Engine::admit_triggered(InstrumentId i, const book::OrderState& o) const noexcept {
-  if (!o.reduce_only) return Errc::ok;
+  if (!o.reduce_only) return risk_->admit(clearing_, o.account, exposure(i, o.side, o.qty.raw(), o.price));
   // A reduce-only stop may have stopped reducing since it was placed.
   const clearing::Position* p = clearing_.position(o.account, i);
   const std::int64_t size = p ? p->size : 0;
   const bool reduces = (o.side == Side::sell && size >= o.qty.raw()) || (o.side == Side::buy && -size >= o.qty.raw());
   return reduces ? Errc::ok : Errc::reduce_only_rejected;
+}
+
+risk::OrderChange Engine::exposure(InstrumentId i, Side side, std::int64_t lots, Price price) const noexcept {
+  risk::OrderChange c;
+  c.instrument = i;
+  (side == Side::buy ? c.buy_lots : c.sell_lots) = lots;
+  // Lots x limit ticks: risk values an option buy's premium and a price without a mark from them.
+  (side == Side::buy ? c.buy_notional : c.sell_notional) = lots * price.raw();
+  return c;
+}
+
+void Engine::markets_changed() noexcept {
+  // The portfolio-margin grid moves futures at their marks and options at their forward and mark
+  // IV; without an IV (no option marks yet) an option's vector stays unusable.
+  std::vector<risk::InstrumentMarket> market(instruments_->size());
+  for (const Instrument& ins : instruments_->all()) {
+    const auto mark = clearing_.mark(ins.id);
+    const auto index = clearing_.index(ins.base);
+    risk::InstrumentMarket& m = market[ins.id.raw()];
+    if (ins.is_option()) {
+      m.forward = index ? static_cast<double>(index->raw()) / 1e8 : 0.0;
+      m.vol = 0.0;
+    } else if (mark) {
+      m.forward = static_cast<double>(mark->raw()) / 1e8;
+    }
+  }
+  std::vector<double> index(instruments_->currencies().all().size(), 0.0);
+  for (const Currency& c : instruments_->currencies().all())
+    if (const auto i = clearing_.index(c.id)) index[c.id.raw()] = static_cast<double>(i->raw()) / 1e8;
+  risk_->set_markets(now_, market, index);
 }
 
 // Settle: clearing books every trade of the buffer, in order (fees, premium, PnL, positions).
@@ -162,6 +197,9 @@ void Engine::settle(InstrumentId i) noexcept {
     const AccountId seller = buyer_is_maker ? t->taker_account : t->maker_account;
     fills_.push_back(clearing_.on_fill(clearing::Fill{i, next_trade_id_ + fills_.size(), buyer, seller, buyer_is_maker,
                                                       t->price, t->qty}));
+    // Risk's post-trade update: portfolio-margin sums follow the positions.
+    risk_->position_changed(buyer, i, t->qty.raw());
+    risk_->position_changed(seller, i, -t->qty.raw());
   }
 }
 
@@ -196,6 +234,7 @@ void Engine::report(InstrumentId i, Step& step) noexcept {
       v.label = c.label;
       v.client_id = c.client_id;
       ++open_orders_;
+      if (!book::is_stop(a->type)) risk_->orders_changed(v.account, exposure(i, v.side, a->qty.raw(), v.price));
       publish(v, step);
     } else if (const auto* t = std::get_if<book::Trade>(&e)) {
       const clearing::FillResult& f = fills_[fill++];
@@ -207,6 +246,7 @@ void Engine::report(InstrumentId i, Step& step) noexcept {
         OrderView& v = view(i, slot);
         v.filled += t->qty;
         v.filled_value += int128{t->price.raw()} * t->qty.raw();
+        risk_->orders_changed(v.account, exposure(i, v.side, -t->qty.raw(), v.price));
         if (remaining.raw() == 0) {
           v.status = OrderStatus::filled;
           --open_orders_;
@@ -215,12 +255,17 @@ void Engine::report(InstrumentId i, Step& step) noexcept {
       }
     } else if (const auto* c = std::get_if<book::Cancelled>(&e)) {
       OrderView& v = view(i, c->slot);
+      if (v.status != OrderStatus::untriggered) risk_->orders_changed(v.account, exposure(i, v.side, -c->qty.raw(), v.price));
       v.status = OrderStatus::cancelled;
       v.cancel_reason = c->reason;
       --open_orders_;
       publish(v, step);
     } else if (const auto* m = std::get_if<book::Amended>(&e)) {
       OrderView& v = view(i, m->slot);
+      if (v.status != OrderStatus::untriggered) {
+        risk_->orders_changed(v.account, exposure(i, v.side, -m->old_qty.raw(), v.price));
+        risk_->orders_changed(v.account, exposure(i, v.side, m->qty.raw(), m->price));
+      }
       v.price = m->price;
       v.amount = v.filled + m->qty;
       publish(v, step);
@@ -228,6 +273,8 @@ void Engine::report(InstrumentId i, Step& step) noexcept {
       OrderView& v = view(i, g->slot);
       v.triggered = true;
       v.status = OrderStatus::open;
+      // Active from now on: what a fill could add counts (at the order's limit price).
+      risk_->orders_changed(v.account, exposure(i, v.side, v.open().raw(), v.price));
       publish(v, step);
     } else if (const auto* l = std::get_if<book::LevelUpdate>(&e)) {
       events_.push_back(BookChanged{i, l->side, l->price, l->qty, l->count});
@@ -335,6 +382,14 @@ Errc Engine::on_new_order(const NewOrder& c, Step& step) noexcept {
       outcome_.order = *prior;
       return Errc::duplicate_client_order_id;
     }
+  // Risk's pre-trade check: margin for what a fill would add (a stop is checked when it triggers,
+  // a reduce-only order never adds risk).
+  if (!c.reduce_only && !book::is_stop(c.type)) {
+    const Price limit = book::is_market(c.type) ? b.market_limit(c.side) : c.price;
+    if (limit.raw() > 0)  // a market order into an empty book trades nothing
+      if (const Errc e = risk_->admit(clearing_, c.account, exposure(c.instrument, c.side, o.qty.raw(), limit)); e != Errc::ok)
+        return e;
+  }
   // Match (the book validates the rest and rejects without changing anything).
   step.order = &c;
   step.expiry = o.expiry;
@@ -378,6 +433,15 @@ Errc Engine::on_amend(const AmendOrder& c, Step& step) noexcept {
   const std::int64_t open = amount->raw() - v->filled.raw();
   if (open <= 0) return Errc::amend_below_filled;
   if (amount.value() > books_[i.raw()].config().max_qty) return Errc::order_too_large;
+  if (v->status != OrderStatus::untriggered && !v->reduce_only) {
+    // Risk: the order as amended in place of the order as it is.
+    risk::OrderChange change = exposure(i, v->side, open, price);
+    const risk::OrderChange old = exposure(i, v->side, v->open().raw(), v->price);
+    change.buy_lots -= old.buy_lots;
+    change.sell_lots -= old.sell_lots;
+    change.buy_notional -= old.buy_notional;
+    if (const Errc e = risk_->admit(clearing_, c.account, change); e != Errc::ok) return e;
+  }
   step.subject = c.order;
   outcome_.order = c.order;
   const Errc e = books_[i.raw()].amend(book::AmendOrder{c.order, c.account, price, Qty{open}, trigger}, now_);
@@ -425,6 +489,7 @@ Errc Engine::on_create_account(const CreateAccount& c) noexcept {
   auto id = clearing_.create_account(c.owner.raw() == 0 ? std::nullopt : std::optional{c.owner});
   if (!id) return id.error();
   outcome_.account = id.value();
+  risk_->add_account();
   events_.push_back(AccountCreated{id.value(), clearing_.owner_of(id.value())});
   return Errc::ok;
 }
@@ -443,12 +508,21 @@ Errc Engine::on_deposit(const Deposit& c) noexcept {
 
 Errc Engine::on_withdraw(const Withdraw& c) noexcept {
   const Money amount{c.currency, c.amount};
+  // Funds follow margin: never below what the positions and orders need (after clearing's own
+  // checks of the input, so a bad request gets its true reason).
+  if (clearing_.has_account(c.account) && c.currency.raw() < instruments_->currencies().all().size() &&
+      clearing_.holds(c.currency) && c.amount > 0)
+    if (const Errc e = risk_->admit_withdrawal(clearing_, c.account, amount); e != Errc::ok) return e;
   if (auto r = clearing_.withdraw(c.account, amount); !r) return r.error();
   balance_event(c.account, Money{c.currency, -c.amount}, clearing::EntryReason::withdrawal);
   return Errc::ok;
 }
 
 Errc Engine::on_transfer(const Transfer& c) noexcept {
+  if (clearing_.has_account(c.from) && clearing_.has_account(c.to) && c.from != c.to &&
+      clearing_.owner_of(c.from) == clearing_.owner_of(c.to) && c.currency.raw() < instruments_->currencies().all().size() &&
+      clearing_.holds(c.currency) && c.amount > 0)
+    if (const Errc e = risk_->admit_withdrawal(clearing_, c.from, Money{c.currency, c.amount}); e != Errc::ok) return e;
   if (auto r = clearing_.transfer(c.from, c.to, Money{c.currency, c.amount}); !r) return r.error();
   balance_event(c.from, Money{c.currency, -c.amount}, clearing::EntryReason::transfer);
   balance_event(c.to, Money{c.currency, c.amount}, clearing::EntryReason::transfer);
@@ -485,6 +559,7 @@ Errc Engine::on_set_index(const SetIndex& c, Step& step) noexcept {
   if (c.currency.raw() >= instruments_->currencies().all().size() || !clearing_.holds(c.currency))
     return Errc::unknown_currency;
   if (auto r = clearing_.set_index(c.currency, c.price); !r) return r.error();
+  if (risk_->any_portfolio()) markets_changed();
   for (const Instrument& ins : instruments_->all()) {
     if (ins.base != c.currency) continue;
     const InstrumentStatus s = status_[ins.id.raw()];
@@ -501,10 +576,20 @@ Errc Engine::on_set_index(const SetIndex& c, Step& step) noexcept {
 Errc Engine::on_set_mark(const SetMark& c, Step& step) noexcept {
   if (c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
   if (auto r = clearing_.set_mark(c.instrument, c.price); !r) return r.error();
+  if (risk_->any_portfolio()) markets_changed();
   if (status_[c.instrument.raw()] == InstrumentStatus::open) {
     books_[c.instrument.raw()].set_price(book::PriceSource::mark, to_ticks(c.instrument, c.price), now_);
     after_book_call(c.instrument, step);
   }
+  return Errc::ok;
+}
+
+Errc Engine::on_change_margin_model(const ChangeMarginModel& c) noexcept {
+  if (!clearing_.has_account(c.account)) return Errc::unknown_account;
+  if (c.model > static_cast<std::uint8_t>(risk::MarginModel::cross_pm)) return Errc::rpc_bad_param;
+  const auto model = static_cast<risk::MarginModel>(c.model);
+  if (risk::is_portfolio(model)) markets_changed();  // the grid at today's marks
+  if (auto s = risk_->set_model(clearing_, c.account, model); !s) return s.error();
   return Errc::ok;
 }
 

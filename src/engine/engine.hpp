@@ -49,6 +49,7 @@
 #include "engine/command.hpp"
 #include "engine/config_digest.hpp"
 #include "engine/event.hpp"
+#include "risk/account_risk.hpp"
 
 namespace strike::engine {
 
@@ -62,6 +63,8 @@ struct EngineConfig {
   // accepted, among at most this many venue-wide (client_order_ids.hpp).
   std::int64_t client_order_id_window_ns = 24LL * 3600 * kNsPerSecond;
   std::size_t client_order_id_capacity = 1'000'000;
+  // Margin parameters per currency (risk/risk_config.hpp); empty: Deribit's defaults.
+  risk::RiskConfig risk;
 };
 
 // What a command did. `events` stays valid until the next apply().
@@ -96,6 +99,7 @@ class Engine {
   // config_digest() of the instruments and configuration the engine was built with.
   const Hash256& config_digest() const noexcept { return config_digest_; }
   const clearing::Clearing& clearing() const noexcept { return clearing_; }
+  const risk::AccountRisk& risk() const noexcept { return *risk_; }
   InstrumentStatus status(InstrumentId id) const noexcept { return status_[id.raw()]; }
   // An open order of `account` (nullptr when unknown, closed or another account's).
   const OrderView* order(AccountId account, OrderId id) const noexcept;
@@ -165,6 +169,7 @@ class Engine {
   Errc on_configure(const Configure& c) const noexcept {
     return c.digest == config_digest_ ? Errc::ok : Errc::config_mismatch;
   }
+  Errc on_change_margin_model(const ChangeMarginModel& c) noexcept;
 
   // The stages after a book call on instrument `i`: settle, report, then the stops it reached.
   void after_book_call(InstrumentId i, Step& step) noexcept;
@@ -172,6 +177,10 @@ class Engine {
   void report(InstrumentId i, Step& step) noexcept;
   // Admit stage of a stop the book triggered and holds: may it enter the book?
   Errc admit_triggered(InstrumentId i, const book::OrderState& o) const noexcept;
+  // The open-order exposure of `lots` of an order (risk's view: what a fill could add).
+  risk::OrderChange exposure(InstrumentId i, Side side, std::int64_t lots, Price price) const noexcept;
+  // Marks and index changed: the portfolio-margin grid follows.
+  void markets_changed() noexcept;
 
   OrderView& view(InstrumentId i, std::uint32_t slot) noexcept { return views_[i.raw()][slot]; }
   void publish(OrderView& v, Step& step) noexcept;  // emits the update (deferred for the command's own order)
@@ -182,6 +191,7 @@ class Engine {
   EngineConfig config_;
   Hash256 config_digest_;
   clearing::Clearing clearing_;
+  std::unique_ptr<risk::AccountRisk> risk_;
   std::vector<Book> books_;                 // [instrument]
   std::vector<std::vector<OrderView>> views_;  // [instrument][slot]: the client column of each open order
   std::vector<InstrumentStatus> status_;    // [instrument]

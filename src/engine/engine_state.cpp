@@ -158,6 +158,7 @@ void Engine::save(std::vector<std::byte>& out) const {
   }
   clearing_.save(w);
   client_ids_.save(w);
+  risk_->save(w);
   STRIKE_ASSERT(w.ok(), "snapshot encoding failed: {}", name(w.error()));
 }
 
@@ -214,7 +215,7 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
       if (!r.ok() || !view) return corrupt(fmt::format("order {}: view", o.id.raw()));
       const OrderView& v = view.value();
       // The view describes the same open order as the book, in the book its id names.
-      if (v.id != o.id || v.instrument.raw() != i || v.account != o.account || v.side != o.side ||
+      if (v.id != o.id || v.instrument.raw() != i || v.account != o.account || v.side != o.side || v.price != o.price ||
           v.open() != o.qty || (v.status != OrderStatus::open && v.status != OrderStatus::untriggered) ||
           (o.id.raw() >> kOrderIdInstrumentShift) != i)
         return corrupt(fmt::format("order {}", o.id.raw()));
@@ -231,6 +232,15 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
   if (!r.ok()) return corrupt(std::string(name(r.error())));
   if (auto s = e->clearing_.load(r); !s) return fail(s.error());
   if (auto s = e->client_ids_.load(r); !s) return fail(s.error());
+  if (auto s = e->risk_->load(r, e->clearing_.account_count()); !s) return fail(s.error());
+  // What risk rebuilds rather than stores: open-order exposure from the books, portfolio sums
+  // from the positions (at the grid of the restored marks).
+  for (std::size_t i = 0; i < e->books_.size(); ++i)
+    for (const OrderView& v : e->views_[i])
+      if (v.id.raw() != 0 && e->books_[i].slot_of(v.id) && v.status == OrderStatus::open)
+        e->risk_->orders_changed(v.account, e->exposure(InstrumentId{static_cast<std::uint32_t>(i)}, v.side, v.open().raw(), v.price));
+  if (e->risk_->any_portfolio()) e->markets_changed();
+  e->risk_->rebuild(e->clearing_);
   e->clearing_.begin_command(e->last_seq_, e->now_);  // queries before the next command see its time
   if (auto s = r.finish(); !s) return corrupt(std::string(name(s.error())));
   if (auto problem = e->validate()) return corrupt(*problem);

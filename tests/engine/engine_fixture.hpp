@@ -34,6 +34,7 @@ class EngineFixture : public ::testing::Test {
     const AccountId id = o.account;
     EXPECT_EQ(run(Deposit{id, btc_, btc}).status, Errc::ok);
     EXPECT_EQ(run(Deposit{id, usdc_, 10'000'000 * 1'000'000LL}).status, Errc::ok);
+    EXPECT_EQ(run(Deposit{id, registry_.currencies().find("ETH")->id, 1'000LL * 1'000'000'000}).status, Errc::ok);
     return id;
   }
   InstrumentId id(std::string_view name) const { return registry_.find(name)->id; }
