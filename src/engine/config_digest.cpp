@@ -1,5 +1,6 @@
 #include "engine/config_digest.hpp"
 
+#include <bit>
 #include <vector>
 
 #include "core/byte_buffer.hpp"
@@ -59,6 +60,33 @@ Hash256 config_digest(const InstrumentRegistry& instruments, const EngineConfig&
   put(w, config.market_protection);
   w.write_i64(config.client_order_id_window_ns);
   w.write_u64(config.client_order_id_capacity);
+  // Risk: margin parameters per currency, the marks' methods.
+  const risk::RiskConfig defaults(instruments.currencies());
+  for (const risk::CurrencyRisk& r : (config.risk.all().empty() ? defaults : config.risk).all()) {
+    for (const Decimal d : {r.option_initial, r.option_initial_min, r.option_maintenance, r.future_initial,
+                            r.future_maintenance, r.future_initial_per_coin, r.future_maintenance_per_coin,
+                            r.pm_price_range, r.pm_vol_up, r.pm_vol_down, r.pm_vol_power_short, r.pm_vol_power_long,
+                            r.pm_vol_pivot_days, r.pm_min_dte_days, r.pm_min_vol_up, r.pm_extended_factor,
+                            r.pm_extended_dampener, r.pm_roll_annual, r.pm_roll_min, r.pm_delta_shock, r.pm_delta_free,
+                            r.pm_maintenance_factor, r.collateral_haircut})
+      put(w, d);
+    w.write_u32(static_cast<std::uint32_t>(r.pm_price_moves));
+    w.write_u32(static_cast<std::uint32_t>(r.pm_extended_moves.size()));
+    for (const Decimal d : r.pm_extended_moves) put(w, d);
+  }
+  const risk::FuturesMarkConfig& f = config.futures_marks;
+  w.write_i64(f.time_constant_ns);
+  w.write_i64(f.band_below_ppm);
+  w.write_i64(f.band_above_ppm);
+  const risk::OptionMarksConfig& o = config.option_marks;
+  w.write_u32(o.min_quotes);
+  w.write_u32(static_cast<std::uint32_t>(o.fallbacks.size()));
+  for (const risk::SmileSource s : o.fallbacks) w.write_u8(static_cast<std::uint8_t>(s));
+  for (const double d : {o.flat_vol, o.forward_rate, o.min_iv, o.max_iv, o.max_iv_change_per_second,
+                         o.max_quote_iv_uncertainty, o.max_fit_spread})
+    w.write_u64(std::bit_cast<std::uint64_t>(d));
+  w.write_bool(o.flat_wings);
+  w.write_i64(config.option_refit_ns);
   STRIKE_ASSERT(w.ok(), "configuration encoding failed");
   return Sha256::of(bytes);
 }

@@ -72,6 +72,7 @@ Engine::Engine(const InstrumentRegistry& instruments, EngineConfig config)
   auto r = risk::AccountRisk::make(instruments, config_.risk);
   STRIKE_ASSERT(r.ok(), "risk configuration: {}", r.ok() ? "" : r.error().to_string());
   risk_ = std::move(r).value();
+  build_mark_chains();
   STRIKE_ASSERT(instruments.size() < (std::size_t{1} << (63 - kOrderIdInstrumentShift)), "too many instruments");
   books_.reserve(instruments.size());  // never reallocated: each book's sink points into this engine
   for (const Instrument& ins : instruments.all()) {
@@ -174,8 +175,11 @@ void Engine::markets_changed() noexcept {
     const auto index = clearing_.index(ins.base);
     risk::InstrumentMarket& m = market[ins.id.raw()];
     if (ins.is_option()) {
-      m.forward = index ? static_cast<double>(index->raw()) / 1e8 : 0.0;
-      m.vol = 0.0;
+      // On the forward of its expiry (its dated future's mark, else the index), at its mark IV.
+      const InstrumentId future = option_future_[ins.id.raw()];
+      const auto forward = future.raw() != UINT32_MAX ? clearing_.mark(future) : index;
+      m.forward = forward ? static_cast<double>(forward->raw()) / 1e8 : 0.0;
+      m.vol = option_marks_[ins.id.raw()] ? option_marks_[ins.id.raw()]->mark_iv : 0.0;
     } else if (mark) {
       m.forward = static_cast<double>(mark->raw()) / 1e8;
     }
@@ -559,7 +563,6 @@ Errc Engine::on_set_index(const SetIndex& c, Step& step) noexcept {
   if (c.currency.raw() >= instruments_->currencies().all().size() || !clearing_.holds(c.currency))
     return Errc::unknown_currency;
   if (auto r = clearing_.set_index(c.currency, c.price); !r) return r.error();
-  if (risk_->any_portfolio()) markets_changed();
   for (const Instrument& ins : instruments_->all()) {
     if (ins.base != c.currency) continue;
     const InstrumentStatus s = status_[ins.id.raw()];
@@ -570,6 +573,7 @@ Errc Engine::on_set_index(const SetIndex& c, Step& step) noexcept {
       after_book_call(ins.id, step);
     }
   }
+  update_marks(c.currency, step);  // the venue's marks follow the index (engine_marks.cpp)
   return Errc::ok;
 }
 

@@ -50,6 +50,8 @@
 #include "engine/config_digest.hpp"
 #include "engine/event.hpp"
 #include "risk/account_risk.hpp"
+#include "risk/futures_mark.hpp"
+#include "risk/option_marks.hpp"
 
 namespace strike::engine {
 
@@ -65,6 +67,12 @@ struct EngineConfig {
   std::size_t client_order_id_capacity = 1'000'000;
   // Margin parameters per currency (risk/risk_config.hpp); empty: Deribit's defaults.
   risk::RiskConfig risk;
+  // Marks computed by the venue (engine_marks.cpp): futures and perpetuals from the index and the
+  // book, options from an SVI surface per underlying, refitted at most this often (venue time)
+  // and repriced at every index move in between.
+  risk::FuturesMarkConfig futures_marks;
+  risk::OptionMarksConfig option_marks;
+  std::int64_t option_refit_ns = 60LL * kNsPerSecond;
 };
 
 // What a command did. `events` stays valid until the next apply().
@@ -100,6 +108,8 @@ class Engine {
   const Hash256& config_digest() const noexcept { return config_digest_; }
   const clearing::Clearing& clearing() const noexcept { return clearing_; }
   const risk::AccountRisk& risk() const noexcept { return *risk_; }
+  // The venue's latest option mark (mark IV, bid/ask IV, Greeks), once one was computed.
+  const risk::OptionMark* option_mark(InstrumentId id) const noexcept;
   InstrumentStatus status(InstrumentId id) const noexcept { return status_[id.raw()]; }
   // An open order of `account` (nullptr when unknown, closed or another account's).
   const OrderView* order(AccountId account, OrderId id) const noexcept;
@@ -181,6 +191,13 @@ class Engine {
   risk::OrderChange exposure(InstrumentId i, Side side, std::int64_t lots, Price price) const noexcept;
   // Marks and index changed: the portfolio-margin grid follows.
   void markets_changed() noexcept;
+  // engine_marks.cpp: the venue's marks of an underlying's futures and options after its index
+  // moved (options refitted when due), into clearing and the books (mark stops).
+  void build_mark_chains();
+  void update_marks(CurrencyId underlying, Step& step) noexcept;
+  void apply_mark(InstrumentId id, RefPrice mark, Step& step) noexcept;
+  void save_marks(ByteWriter& w) const;
+  Status<Error> load_marks(ByteReader& r);
 
   OrderView& view(InstrumentId i, std::uint32_t slot) noexcept { return views_[i.raw()][slot]; }
   void publish(OrderView& v, Step& step) noexcept;  // emits the update (deferred for the command's own order)
@@ -192,6 +209,21 @@ class Engine {
   Hash256 config_digest_;
   clearing::Clearing clearing_;
   std::unique_ptr<risk::AccountRisk> risk_;
+  // Marks computed by the venue (engine_marks.cpp).
+  std::vector<std::optional<risk::FuturesMark>> futures_marks_;  // [instrument]: futures and perpetuals
+  struct OptionChain {
+    CurrencyId underlying{};
+    bool linear = false;
+    std::vector<risk::ExpiryInput> expiries;   // their future marks filled in per call
+    std::vector<InstrumentId> futures;         // [expiry]: the dated future of that expiry, if listed
+    std::vector<risk::OptionInput> options;    // their quotes filled in per call
+    risk::OptionMarks marks;
+    std::int64_t next_refit_ns = 0;
+  };
+  std::vector<OptionChain> chains_;
+  std::vector<std::optional<risk::OptionMark>> option_marks_;  // [instrument]: the latest, for queries
+  std::vector<InstrumentId> option_future_;  // [instrument]: the dated future of an option's expiry (UINT32_MAX: none)
+  risk::ChainMarks chain_out_;  // reused
   std::vector<Book> books_;                 // [instrument]
   std::vector<std::vector<OrderView>> views_;  // [instrument][slot]: the client column of each open order
   std::vector<InstrumentStatus> status_;    // [instrument]

@@ -159,6 +159,7 @@ void Engine::save(std::vector<std::byte>& out) const {
   clearing_.save(w);
   client_ids_.save(w);
   risk_->save(w);
+  save_marks(w);
   STRIKE_ASSERT(w.ok(), "snapshot encoding failed: {}", name(w.error()));
 }
 
@@ -233,6 +234,7 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
   if (auto s = e->clearing_.load(r); !s) return fail(s.error());
   if (auto s = e->client_ids_.load(r); !s) return fail(s.error());
   if (auto s = e->risk_->load(r, e->clearing_.account_count()); !s) return fail(s.error());
+  if (auto s = e->load_marks(r); !s) return fail(s.error());
   // What risk rebuilds rather than stores: open-order exposure from the books, portfolio sums
   // from the positions (at the grid of the restored marks).
   for (std::size_t i = 0; i < e->books_.size(); ++i)

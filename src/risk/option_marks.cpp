@@ -16,6 +16,11 @@
 
 namespace strike::risk {
 
+std::vector<SmileSource> default_fallbacks() {
+  return {SmileSource::previous_fit, SmileSource::neighbour, SmileSource::flat};
+}
+
+
 namespace {
 
 using pricing::OptionType;

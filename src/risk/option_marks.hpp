@@ -56,11 +56,14 @@ enum class PremiumUnit : std::uint8_t { coin, quote };
 enum class SmileSource : std::uint8_t { fit, previous_fit, neighbour, flat };
 std::string_view to_string(SmileSource s) noexcept;
 
+// previous_fit, neighbour, flat (a function: GCC 12 warns on a braced default of this vector).
+std::vector<SmileSource> default_fallbacks();
+
 struct OptionMarksConfig {
   PremiumUnit premium_unit = PremiumUnit::coin;
   std::uint32_t min_quotes = 5;  // two-sided OTM quotes to fit an expiry (>= 5, SVI's minimum)
   // Tried in order when an expiry cannot be fitted (no `fit`, no repeats); flat ends every list.
-  std::vector<SmileSource> fallbacks{SmileSource::previous_fit, SmileSource::neighbour, SmileSource::flat};
+  std::vector<SmileSource> fallbacks = default_fallbacks();
   double flat_vol = 0.6;
   double forward_rate = 0;                   // continuous, for expiries without a future mark
   double min_iv = 0.01, max_iv = 5.0;        // band on mark IV
