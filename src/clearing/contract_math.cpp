@@ -88,6 +88,17 @@ Result<std::int64_t, Errc> ContractMath::option_underlying_value(std::int64_t lo
   return mul_mul_div(lots, index.raw(), ref_num_, ref_den_, Rounding::half_even);
 }
 
+Result<RefPrice, Errc> ContractMath::price_of_value(std::int64_t lots, std::int64_t value) const noexcept {
+  if (lots == 0 || value == 0) return fail(Errc::invalid_amount);
+  // linear: value = lots x price x num / den;   inverse: value = -lots x num / (price x den).
+  const int128 num = inverse_ ? -int128{lots} * ref_num_ : int128{value} * ref_den_;
+  const int128 den = inverse_ ? int128{value} * ref_den_ : int128{lots} * ref_num_;
+  if ((num > 0) != (den > 0)) return fail(Errc::invalid_amount);
+  auto p = div_round_128(num < 0 ? -num : num, den < 0 ? -den : den, Rounding::half_even);
+  if (!p || p.value() > INT64_MAX) return fail(Errc::overflow);
+  return RefPrice{static_cast<std::int64_t>(p.value())};
+}
+
 RefPrice ContractMath::to_ref_price(Price price) const noexcept {
   auto ref = narrow(price.raw() * tick_to_ref_);  // |price| < 2^63, factor <= 10^8: fits in 128 bits
   STRIKE_ASSERT(ref.ok(), "price {} does not fit a reference price", price.raw());

@@ -36,6 +36,10 @@ class ContractMath {
   Result<std::int64_t, Errc> trade_value(std::int64_t lots, Price price) const noexcept;
   // Signed value of `lots` at a reference price (mark, settlement), rounded `mode`.
   Result<std::int64_t, Errc> value_at(std::int64_t lots, RefPrice price, Rounding mode) const noexcept;
+  // The price at which `lots` are worth `value` (value_at's inverse): a position's average entry
+  // from its basis (value = -basis). Errors: invalid_amount (lots or value 0, or signs that no
+  // positive price gives), overflow.
+  Result<RefPrice, Errc> price_of_value(std::int64_t lots, std::int64_t value) const noexcept;
   // What `lots` (signed: long > 0) of this option receive at settlement price `settle`
   // (index units, USD), rounded against the account: the intrinsic value, in coin for inverse
   // options (max(S-K, 0) / S per coin of underlying) and quote currency for linear ones.

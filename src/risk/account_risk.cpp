@@ -329,6 +329,12 @@ Result<AccountMargin, Errc> AccountRisk::margin(const clearing::Clearing& cleari
   return funds(clearing, account, currency, nullptr, {}, 0);
 }
 
+Result<AccountMargin, Errc> AccountRisk::margin_with_change(const clearing::Clearing& clearing, AccountId account,
+                                                            const OrderChange& change) const {
+  if (account.raw() == 0 || account.raw() > accounts_.size()) return fail(Errc::unknown_account);
+  return funds(clearing, account, instruments_->get(change.instrument).settlement_currency, &change, {}, 0);
+}
+
 Result<AccountMargin, Errc> AccountRisk::margin_with_positions(
     const clearing::Clearing& clearing, AccountId account, CurrencyId currency,
     std::span<const std::pair<InstrumentId, std::int64_t>> extra) const {
@@ -353,6 +359,46 @@ Result<Margin, Errc> AccountRisk::position_margin(const clearing::Clearing& clea
   if (!without) return fail(without.error());
   return Margin{std::max<std::int64_t>(0, with->initial - without->initial),
                 std::max<std::int64_t>(0, with->maintenance - without->maintenance)};
+}
+
+std::optional<RefPrice> AccountRisk::estimated_liquidation_price(const clearing::Clearing& clearing, AccountId account,
+                                                                 InstrumentId instrument) const {
+  if (account.raw() == 0 || account.raw() > accounts_.size() || is_portfolio(model(account))) return std::nullopt;
+  const Instrument& ins = instruments_->get(instrument);
+  const clearing::Position* p = clearing.position(account, instrument);
+  const auto mark = clearing.mark(instrument);
+  if (ins.is_option() || p == nullptr || p->size == 0 || !mark) return std::nullopt;
+  const auto now = margin(clearing, account, ins.settlement_currency);
+  if (!now) return std::nullopt;
+  const clearing::ContractMath& math = clearing.math(instrument);
+  const StandardMargin& sm = standard_[instrument.raw()];
+  const auto value_at = [&](RefPrice x) { return math.value_at(p->size, x, Rounding::down); };
+  const auto mm_at = [&](RefPrice x) { return sm.position(p->size, MarginPrices{ref_decimal(x), ref_decimal(x)}); };
+  const auto v0 = value_at(*mark);
+  const auto m0 = mm_at(*mark);
+  if (!v0 || !m0) return std::nullopt;
+  // Margin balance minus maintenance margin if the mark were x: decreasing towards liquidation.
+  const auto excess = [&](RefPrice x) -> std::optional<int128> {
+    const auto v = value_at(x);
+    const auto m = mm_at(x);
+    if (!v || !m) return std::nullopt;
+    return int128{now->margin_balance} + v.value() - v0.value() - (int128{now->maintenance} - m0->maintenance + m->maintenance);
+  };
+  const auto at_mark = excess(*mark);
+  if (!at_mark) return std::nullopt;
+  if (*at_mark <= 0) return *mark;
+  // Bisection over integer reference prices: longs towards 0, shorts towards 100 x the mark.
+  const bool long_position = p->size > 0;
+  std::int64_t safe = mark->raw(), gone = long_position ? 1 : (mark->raw() > INT64_MAX / 100 ? INT64_MAX : mark->raw() * 100);
+  const auto at_gone = excess(RefPrice{gone});
+  if (!at_gone || *at_gone > 0) return std::nullopt;  // never liquidated in the range
+  while ((long_position ? safe - gone : gone - safe) > 1) {
+    const std::int64_t mid = safe + (gone - safe) / 2;
+    const auto e = excess(RefPrice{mid});
+    if (!e) return std::nullopt;
+    (*e > 0 ? safe : gone) = mid;
+  }
+  return RefPrice{gone};
 }
 
 // --- state --------------------------------------------------------------------------------------

@@ -98,10 +98,18 @@ class AccountRisk {
   Result<AccountMargin, Errc> margin(const clearing::Clearing& clearing, AccountId account, CurrencyId currency) const;
   // One position's IM and MM (positions alone, no orders).
   Result<Margin, Errc> position_margin(const clearing::Clearing& clearing, AccountId account, InstrumentId instrument) const;
+  // What margin() would say with the open orders changed (get_margins).
+  Result<AccountMargin, Errc> margin_with_change(const clearing::Clearing& clearing, AccountId account,
+                                                 const OrderChange& change) const;
   // What margin() would say with `extra` lots added to each listed instrument (simulate_portfolio).
   Result<AccountMargin, Errc> margin_with_positions(const clearing::Clearing& clearing, AccountId account,
                                                     CurrencyId currency,
                                                     std::span<const std::pair<InstrumentId, std::int64_t>> extra) const;
+  // Futures and perpetuals under a standard model: the mark at which this position alone would
+  // bring the account's margin balance down to its maintenance margin (the rest held); nullopt
+  // for options, portfolio models or no position.
+  std::optional<RefPrice> estimated_liquidation_price(const clearing::Clearing& clearing, AccountId account,
+                                                      InstrumentId instrument) const;
   // The open orders the account has in an instrument (zeros if none).
   OpenOrders open_orders(const clearing::Clearing& clearing, AccountId account, InstrumentId instrument) const noexcept;
   const ScenarioTable& scenarios() const noexcept { return table_; }

@@ -18,6 +18,14 @@ struct Param {
   bool flag = false;
 };
 
+// The one object-valued parameter read: simulate_portfolio's simulated_positions (instrument
+// name -> amount), at most SimulatePortfolio::kMax members.
+struct NamedAmounts {
+  std::array<std::pair<std::string_view, std::string_view>, SimulatePortfolio::kMax> items{};  // name, number text
+  std::size_t count = 0;
+  bool bad = false;  // a member that is not a number, or too many members
+};
+
 // The params object, flattened (Deribit's params are flat: names to scalars).
 class Params {
  public:
@@ -88,6 +96,37 @@ struct Shape {
 // level (the request object is 0); `member` names the request or params member it is under.
 // false: not well-formed JSON.
 bool check_nested(simdjson::ondemand::value value, int depth, KeyStack& keys, Shape& shape, std::string_view member,
+                  bool in_params);
+
+// simulated_positions: {"BTC-PERPETUAL": -1000, ...}. Repeated names are refused like any
+// repeated key; a member that is not a number, or more than kMax members, marks it bad.
+bool read_named_amounts(simdjson::ondemand::value value, KeyStack& keys, Shape& shape, NamedAmounts& out) {
+  simdjson::ondemand::object object;
+  if (value.get_object().get(object)) return false;
+  const std::size_t base = keys.open();
+  for (auto field : object) {
+    std::string_view name;
+    if (field.unescaped_key().get(name)) return false;
+    if (!keys.add(base, name) && !shape.found()) shape = Shape{true, false, true, name};
+    simdjson::ondemand::value v;
+    simdjson::ondemand::json_type t;
+    if (field.value().get(v) || v.type().get(t)) return false;
+    if (t != simdjson::ondemand::json_type::number || out.count == out.items.size()) {
+      out.bad = true;
+      if (!check_nested(v, 3, keys, shape, "simulated_positions", true)) return false;
+      continue;
+    }
+    std::string_view text = v.raw_json_token();
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
+      text.remove_suffix(1);
+    out.items[out.count++] = {name, text};
+  }
+  std::string_view repeated;
+  if (!keys.close(base, repeated) && !shape.found()) shape = Shape{true, false, true, repeated};
+  return true;
+}
+
+bool check_nested(simdjson::ondemand::value value, int depth, KeyStack& keys, Shape& shape, std::string_view member,
                   bool in_params) {
   simdjson::ondemand::json_type type;
   if (value.type().get(type)) return false;
@@ -153,6 +192,9 @@ constexpr MethodEntry kMethods[] = {
     {"private/get_account_summary", Method::get_account_summary},
     {"private/get_transaction_log", Method::get_transaction_log},
     {"private/submit_transfer_to_subaccount", Method::submit_transfer_to_subaccount},
+    {"private/get_margins", Method::get_margins},
+    {"private/simulate_portfolio", Method::simulate_portfolio},
+    {"private/change_margin_model", Method::change_margin_model},
     {"public/get_order_book", Method::get_order_book},
     {"public/get_instruments", Method::get_instruments},
     {"public/get_time", Method::get_time},
@@ -173,8 +215,10 @@ constexpr MethodEntry kMethods[] = {
 // Reads typed parameters, remembering the first problem.
 class Reader {
  public:
-  Reader(const Params& p, const RequestId& id, const InstrumentRegistry& instruments, const Session& session)
-      : p_(p), id_(id), instruments_(instruments), session_(session) {}
+  Reader(const Params& p, const NamedAmounts& named, const RequestId& id, const InstrumentRegistry& instruments,
+         const Session& session)
+      : p_(p), named_(named), id_(id), instruments_(instruments), session_(session) {}
+  const NamedAmounts& named() const { return named_; }
 
   bool failed() const { return failed_; }
   const DecodeError& problem() const { return problem_; }
@@ -279,6 +323,7 @@ class Reader {
 
  private:
   const Params& p_;
+  const NamedAmounts& named_;
   const RequestId& id_;
   const InstrumentRegistry& instruments_;
   const Session& session_;
@@ -438,6 +483,53 @@ std::variant<CommandBody, Query> body_of(Method m, Reader& r, Timestamp& at, con
       const AccountId to{static_cast<std::uint64_t>(r.integer("destination", 0, 1, INT64_MAX, true))};
       return engine::Transfer{from, to, currency, amount};
     }
+    case Method::get_margins: {
+      GetMargins q;
+      q.account = r.account();
+      if (const Instrument* ins = r.instrument()) {
+        q.instrument = ins->id;
+        const Decimal amount = r.decimal("amount");
+        const Decimal price = r.decimal("price");
+        if (r.failed()) return q;
+        if (auto qty = ins->order_qty(amount)) q.qty = qty.value();
+        else r.bad("amount", qty.error());
+        if (auto p = ins->order_price(price); p && !r.failed()) q.price = p.value();
+        else if (!r.failed()) r.bad("price", p.error());
+      }
+      return q;
+    }
+    case Method::simulate_portfolio: {
+      SimulatePortfolio q;
+      q.account = r.account();
+      q.currency = r.currency();
+      if (r.named().bad) r.bad("simulated_positions", Errc::rpc_bad_param);
+      for (std::size_t k = 0; k < r.named().count && !r.failed(); ++k) {
+        const auto& [name, text] = r.named().items[k];
+        const Instrument* ins = instruments.find(name);
+        auto d = parse_decimal(text);
+        if (ins == nullptr || !d) {
+          r.bad("simulated_positions", ins == nullptr ? Errc::unknown_instrument : d.error());
+          break;
+        }
+        const bool sell = d->units < 0;
+        auto lots = ins->order_qty(Decimal{sell ? -d->units : d->units, d->scale});
+        if (!lots) {
+          r.bad("simulated_positions", lots.error());
+          break;
+        }
+        q.positions[q.count++] = SimulatePortfolio::Position{ins->id, sell ? -lots->raw() : lots->raw()};
+      }
+      return q;
+    }
+    case Method::change_margin_model: {
+      engine::ChangeMarginModel c;
+      c.account = r.account();
+      const std::string_view model = r.string("margin_model");
+      if (r.failed()) return c;
+      if (auto parsed = risk::parse_margin_model(model)) c.model = static_cast<std::uint8_t>(parsed.value());
+      else r.bad("margin_model", Errc::rpc_bad_param);
+      return c;
+    }
     case Method::get_order_book: {
       GetOrderBook q;
       if (const Instrument* ins = r.instrument()) q.instrument = ins->id;
@@ -551,6 +643,7 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
   bool has_method = false, bad_id = false, bad_version = false;
   bool seen_id = false, seen_version = false, seen_params = false, duplicate_id = false;
   Params params;
+  NamedAmounts named;
   KeyStack keys(keys_);
   Shape shape;  // a repeated key or too deep a value: refused once the whole line is read
   const std::size_t top_base = keys.open();
@@ -623,7 +716,11 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
             x.kind = Param::Kind::null;
             break;
           default:
-            x.kind = Param::Kind::other;  // nested values: never read, but checked
+            x.kind = Param::Kind::other;  // nested values: checked; only simulated_positions is read
+            if (x.key == "simulated_positions" && t == simdjson::ondemand::json_type::object) {
+              if (!read_named_amounts(v, keys, shape, named)) return reject(error(id, kParseError, Errc::rpc_parse_error));
+              break;
+            }
             if (!check_nested(v, 2, keys, shape, x.key, true)) return reject(error(id, kParseError, Errc::rpc_parse_error));
             break;
         }
@@ -649,7 +746,7 @@ Result<Request, DecodeError> Decoder::decode(std::string_view line, const Sessio
   Request request;
   request.id = id;
   request.method = entry->method;
-  Reader reader(params, request.id, *instruments_, session);
+  Reader reader(params, named, request.id, *instruments_, session);
   request.body = body_of(entry->method, reader, request.at, *instruments_);
   if (reader.failed()) return reject(reader.problem());
   return request;

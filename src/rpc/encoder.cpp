@@ -2,6 +2,7 @@
 // from integers (prices and amounts as exact decimals, averages rounded half-even).
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iterator>
 
 #include "rpc/codec.hpp"
@@ -223,6 +224,12 @@ void put_instrument(std::string& out, const engine::Engine& engine, const Instru
   out += '}';
 }
 
+// A decimal of an estimate (Greeks, IVs): finite, 10 significant digits, JSON-safe.
+std::string estimate_text(double v) {
+  if (!std::isfinite(v)) return "null";
+  return fmt::format("{:.10g}", v);
+}
+
 void put_book(std::string& out, const engine::Engine& engine, const GetOrderBook& q) {
   const Instrument& ins = engine.instruments().get(q.instrument);
   std::vector<book::DepthLevel> levels(q.depth);
@@ -251,26 +258,135 @@ void put_book(std::string& out, const engine::Engine& engine, const GetOrderBook
   }
   const auto mark = engine.clearing().mark(ins.id);
   const auto index = engine.clearing().index(ins.base);
-  put(out, ",\"mark_price\":{},\"index_price\":{}}}", mark ? ref_text(*mark) : "null", index ? ref_text(*index) : "null");
+  put(out, ",\"mark_price\":{},\"index_price\":{}", mark ? ref_text(*mark) : "null", index ? ref_text(*index) : "null");
+  if (const risk::OptionMark* m = engine.option_mark(ins.id)) {
+    // Deribit's option fields: IVs in percent, Greeks as it displays them.
+    put(out, ",\"mark_iv\":{},\"bid_iv\":{},\"ask_iv\":{},\"interest_rate\":0", estimate_text(m->mark_iv * 100),
+        estimate_text(m->bid_iv * 100), estimate_text(m->ask_iv * 100));
+    put(out, ",\"greeks\":{{\"delta\":{},\"gamma\":{},\"vega\":{},\"theta\":{},\"rho\":{}}}", estimate_text(m->greeks.delta),
+        estimate_text(m->greeks.gamma), estimate_text(m->greeks.vega), estimate_text(m->greeks.theta),
+        estimate_text(m->greeks.rho));
+  }
+  out += '}';
+}
+
+// A position's exposure in coin and, for options, its Greeks (size x the mark's Greeks).
+struct PositionRisk {
+  double size_coin = 0;  // signed
+  double delta = 0, gamma = 0, vega = 0, theta = 0;
+  bool greeks = false;
+};
+PositionRisk position_risk(const engine::Engine& engine, const clearing::Position& p) {
+  const Instrument& ins = engine.instruments().get(p.instrument);
+  PositionRisk r;
+  const double amount = risk::to_double(ins.amount_of(Qty{p.size}));
+  if (ins.is_option()) {
+    r.size_coin = amount;
+    if (const risk::OptionMark* m = engine.option_mark(p.instrument)) {
+      r.greeks = true;
+      r.delta = amount * m->greeks.delta;
+      r.gamma = amount * m->greeks.gamma;
+      r.vega = amount * m->greeks.vega;
+      r.theta = amount * m->greeks.theta;
+    }
+  } else if (ins.settlement == Settlement::inverse) {
+    const auto mark = engine.clearing().mark(p.instrument);
+    r.size_coin = mark && mark->raw() > 0 ? amount / (static_cast<double>(mark->raw()) / 1e8) : 0.0;
+    r.delta = r.size_coin;
+  } else {
+    r.size_coin = amount;
+    r.delta = amount;
+  }
+  return r;
 }
 
 void put_position(std::string& out, const engine::Engine& engine, const clearing::Position& p) {
   const Instrument& ins = engine.instruments().get(p.instrument);
   const auto& c = engine.clearing();
+  const auto& r = engine.instruments();
+  const CurrencyId ccy = ins.settlement_currency;
   // Futures: mark_value is already basis + value; options: their value less the premium (-basis).
   const std::int64_t upl = c.mark_value(p) + (ins.is_option() ? p.basis : 0);
   const auto mark = c.mark(p.instrument);
-  const std::string ccy = engine.instruments().currencies().get(ins.settlement_currency).code;
+  const auto index = c.index(ins.base);
+  const PositionRisk pr = position_risk(engine, p);
   out += "{\"instrument_name\":";
   put_string(out, ins.name);
-  put(out, ",\"kind\":\"{}\",\"direction\":\"{}\",\"size\":{},\"mark_price\":{}", kind_name(ins),
-      p.size > 0 ? "buy" : (p.size < 0 ? "sell" : "zero"), format_decimal(ins.amount_of(Qty{p.size})),
-      mark ? ref_text(*mark) : "null");
+  put(out, ",\"kind\":\"{}\",\"direction\":\"{}\",\"size\":{},\"size_currency\":{},\"mark_price\":{},\"index_price\":{}",
+      kind_name(ins), p.size > 0 ? "buy" : (p.size < 0 ? "sell" : "zero"), format_decimal(ins.amount_of(Qty{p.size})),
+      estimate_text(pr.size_coin), mark ? ref_text(*mark) : "null", index ? ref_text(*index) : "null");
+  const auto average = p.size != 0 ? c.math(p.instrument).price_of_value(p.size, -p.basis) : fail(Errc::invalid_amount);
+  put(out, ",\"average_price\":{}", average ? ref_text(average.value()) : "0");
+  const auto margin = engine.risk().position_margin(c, p.account, p.instrument);
+  if (margin) {
+    put(out, ",\"initial_margin\":{},\"maintenance_margin\":{}", money_text(r, ccy, margin->initial),
+        money_text(r, ccy, margin->maintenance));
+  } else {
+    out += ",\"initial_margin\":null,\"maintenance_margin\":null";
+  }
+  put(out, ",\"delta\":{}", estimate_text(pr.delta));
+  if (pr.greeks)
+    put(out, ",\"gamma\":{},\"vega\":{},\"theta\":{}", estimate_text(pr.gamma), estimate_text(pr.vega),
+        estimate_text(pr.theta));
+  if (!ins.is_option()) {
+    // Leverage of the position: its value at the mark over its initial margin.
+    std::string leverage = "null";
+    if (margin && margin->initial > 0 && mark)
+      if (const auto v = c.math(p.instrument).value_at(p.size, *mark, Rounding::down))
+        leverage = std::to_string(std::llabs(v.value()) / margin->initial);
+    const auto liquidation = engine.risk().estimated_liquidation_price(c, p.account, p.instrument);
+    put(out, ",\"leverage\":{},\"estimated_liquidation_price\":{}", leverage,
+        liquidation ? ref_text(*liquidation) : "null");
+  }
   put(out, ",\"floating_profit_loss\":{},\"realized_profit_loss\":{},\"total_profit_loss\":{},\"fees\":{},\"currency\":\"{}\"}}",
-      money_text(engine.instruments(), ins.settlement_currency, upl),
-      money_text(engine.instruments(), ins.settlement_currency, p.realized_pnl),
-      money_text(engine.instruments(), ins.settlement_currency, upl + p.realized_pnl),
-      money_text(engine.instruments(), ins.settlement_currency, p.fees), ccy);
+      money_text(r, ccy, upl), money_text(r, ccy, p.realized_pnl), money_text(r, ccy, upl + p.realized_pnl),
+      money_text(r, ccy, p.fees), r.currencies().get(ccy).code);
+}
+
+// Deribit's get_account_summary in one currency: balances, margin under the account's model,
+// and the positions' Greeks.
+void put_account_summary(std::string& out, const engine::Engine& engine, AccountId account, CurrencyId currency,
+                         const risk::AccountMargin* simulated = nullptr) {
+  const auto& r = engine.instruments();
+  const clearing::CurrencySummary s = engine.clearing().summary(account, currency);
+  const auto margin = simulated != nullptr ? Result<risk::AccountMargin, Errc>(*simulated)
+                                           : engine.risk().margin(engine.clearing(), account, currency);
+  put(out, "{{\"currency\":\"{}\",\"balance\":{},\"equity\":{}", r.currencies().get(currency).code,
+      money_text(r, currency, s.balance), money_text(r, currency, s.equity));
+  if (margin) {
+    put(out, ",\"margin_balance\":{},\"initial_margin\":{},\"maintenance_margin\":{},\"available_funds\":{}",
+        money_text(r, currency, margin->margin_balance), money_text(r, currency, margin->initial),
+        money_text(r, currency, margin->maintenance), money_text(r, currency, margin->available));
+    // Projected figures are the current ones: marks are recomputed with every index update.
+    put(out, ",\"projected_initial_margin\":{},\"projected_maintenance_margin\":{},\"margin_model\":\"{}\"",
+        money_text(r, currency, margin->initial), money_text(r, currency, margin->maintenance),
+        risk::to_string(margin->model));
+  } else {
+    put(out, ",\"margin_balance\":null,\"initial_margin\":null,\"maintenance_margin\":null,\"available_funds\":null,"
+             "\"margin_error\":\"{}\"",
+        name(margin.error()));
+  }
+  double delta = 0, options_delta = 0, gamma = 0, vega = 0, theta = 0;
+  engine.clearing().for_each_position(account, [&](const clearing::Position& p) {
+    const Instrument& ins = r.get(p.instrument);
+    if (ins.settlement_currency != currency) return;
+    const PositionRisk pr = position_risk(engine, p);
+    delta += pr.delta;
+    if (ins.is_option()) {
+      options_delta += pr.delta;
+      gamma += pr.gamma;
+      vega += pr.vega;
+      theta += pr.theta;
+    }
+  });
+  put(out, ",\"delta_total\":{},\"options_delta\":{},\"options_gamma\":{},\"options_vega\":{},\"options_theta\":{}",
+      estimate_text(delta), estimate_text(options_delta), estimate_text(gamma), estimate_text(vega), estimate_text(theta));
+  put(out, ",\"available_withdrawal_funds\":{},\"futures_pl\":{},\"options_value\":{},\"realized_pl\":{},\"session_rpl\":{}",
+      money_text(r, currency, margin ? std::max<std::int64_t>(0, std::min(s.available_withdrawal, margin->available))
+                                     : s.available_withdrawal),
+      money_text(r, currency, s.futures_pnl), money_text(r, currency, s.options_value), money_text(r, currency, s.realized_pnl),
+      money_text(r, currency, s.session_realized_pnl));
+  put(out, ",\"fees\":{},\"account\":{}}}", money_text(r, currency, s.fees), account.raw());
 }
 
 }  // namespace
@@ -310,6 +426,12 @@ void encode_result(const Request& request, const engine::Outcome& o, const engin
     }
     case Method::cancel_all:
     case Method::cancel_all_by_instrument: put(out, "{}", o.count); break;
+    case Method::change_margin_model: {
+      const auto& c = std::get<engine::ChangeMarginModel>(std::get<engine::CommandBody>(request.body));
+      put(out, "{{\"account\":{},\"margin_model\":\"{}\"}}", c.account.raw(),
+          risk::to_string(static_cast<risk::MarginModel>(c.model)));
+      break;
+    }
     case Method::admin_create_account: {
       const auto* created = last_event<engine::AccountCreated>(o);
       put(out, "{{\"account\":{},\"owner\":{}}}", o.account.raw(), created->owner.raw());
@@ -428,15 +550,46 @@ void encode_query(const Request& request, const engine::Engine& engine, const hi
           }
           out += ']';
         } else if constexpr (std::is_same_v<T, GetAccountSummary>) {
-          const clearing::CurrencySummary s = engine.clearing().summary(x.account, x.currency);
-          const auto& r = engine.instruments();
-          put(out, "{{\"currency\":\"{}\",\"balance\":{},\"equity\":{},\"available_funds\":{},\"available_withdrawal_funds\":{}",
-              r.currencies().get(x.currency).code, money_text(r, x.currency, s.balance), money_text(r, x.currency, s.equity),
-              money_text(r, x.currency, s.equity), money_text(r, x.currency, s.available_withdrawal));
-          put(out, ",\"futures_pl\":{},\"options_value\":{},\"realized_pl\":{},\"session_rpl\":{},\"fees\":{},\"account\":{}}}",
-              money_text(r, x.currency, s.futures_pnl), money_text(r, x.currency, s.options_value),
-              money_text(r, x.currency, s.realized_pnl), money_text(r, x.currency, s.session_realized_pnl),
-              money_text(r, x.currency, s.fees), x.account.raw());
+          put_account_summary(out, engine, x.account, x.currency);
+        } else if constexpr (std::is_same_v<T, GetMargins>) {
+          // The initial margin a buy and a sell of the amount at the price would need (the
+          // account's IM with it, less without), and the band of prices an order may carry.
+          const auto& risk = engine.risk();
+          const auto& c = engine.clearing();
+          const Instrument& ins = engine.instruments().get(x.instrument);
+          const auto base = risk.margin(c, x.account, ins.settlement_currency);
+          std::string sides[2];
+          for (const Side side : {Side::buy, Side::sell}) {
+            risk::OrderChange change{x.instrument};
+            (side == Side::buy ? change.buy_lots : change.sell_lots) = x.qty.raw();
+            (side == Side::buy ? change.buy_notional : change.sell_notional) = x.qty.raw() * x.price.raw();
+            const auto with = risk.margin_with_change(c, x.account, change);
+            sides[side == Side::buy ? 0 : 1] =
+                base && with ? money_text(engine.instruments(), ins.settlement_currency, std::max<std::int64_t>(0, with->initial - base->initial))
+                             : std::string("null");
+          }
+          // The prices market orders may reach now: the mark +- the venue's market protection.
+          const auto mark = c.mark(x.instrument);
+          std::string min_price = "null", max_price = "null";
+          if (mark) {
+            const Decimal p = engine.config().market_protection;
+            const auto reach = mul_div(mark->raw(), p.units, pow10(p.scale), Rounding::down);
+            if (reach) {
+              min_price = ref_text(RefPrice{mark->raw() - reach.value()});
+              max_price = ref_text(RefPrice{mark->raw() + reach.value()});
+            }
+          }
+          put(out, "{{\"buy\":{},\"sell\":{},\"min_price\":{},\"max_price\":{}}}", sides[0], sides[1], min_price,
+              max_price);
+        } else if constexpr (std::is_same_v<T, SimulatePortfolio>) {
+          std::vector<std::pair<InstrumentId, std::int64_t>> extra;
+          for (std::size_t k = 0; k < x.count; ++k) extra.emplace_back(x.positions[k].instrument, x.positions[k].lots);
+          const auto m = engine.risk().margin_with_positions(engine.clearing(), x.account, x.currency, extra);
+          if (m) {
+            put_account_summary(out, engine, x.account, x.currency, &m.value());
+          } else {
+            put(out, "{{\"margin_error\":\"{}\"}}", name(m.error()));
+          }
         } else if constexpr (std::is_same_v<T, GetInstruments>) {
           out += '[';
           bool first = true;

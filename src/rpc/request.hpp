@@ -69,19 +69,39 @@ struct GetInstruments {
   InstrumentKind kind = InstrumentKind::option;
   bool expired = false;
 };
+// private/get_margins: the initial margin a buy and a sell of `qty` at `price` would need.
+struct GetMargins {
+  AccountId account{};
+  InstrumentId instrument{};
+  Qty qty{};
+  Price price{};
+};
+// private/simulate_portfolio: the account's margin with extra positions.
+struct SimulatePortfolio {
+  static constexpr std::size_t kMax = 16;
+  AccountId account{};
+  CurrencyId currency{};
+  struct Position {
+    InstrumentId instrument{};
+    std::int64_t lots = 0;  // signed
+  };
+  std::array<Position, kMax> positions{};
+  std::uint8_t count = 0;
+};
 struct GetTime {};
 struct GetStateHash {};
 struct TakeSnapshot {};  // admin: write a snapshot now
 
 using Query = std::variant<GetOrderBook, GetOpenOrders, GetOrderState, GetPositions, GetAccountSummary,
-                           GetTransactionLog, GetInstruments, GetTime, GetStateHash, TakeSnapshot>;
+                           GetTransactionLog, GetInstruments, GetTime, GetStateHash, TakeSnapshot, GetMargins,
+                           SimulatePortfolio>;
 
 // Which JSON-RPC method a request was, for the shape of its response.
 enum class Method : std::uint8_t {
   buy, sell, edit, cancel, cancel_all, cancel_all_by_instrument,
   get_open_orders_by_instrument, get_open_orders, get_order_state, get_positions, get_account_summary,
   get_transaction_log, get_order_book, get_instruments, get_time, test,
-  submit_transfer_to_subaccount,
+  submit_transfer_to_subaccount, get_margins, simulate_portfolio, change_margin_model,
   admin_create_account, admin_deposit, admin_withdraw, admin_set_index, admin_set_mark, admin_advance_time,
   admin_halt, admin_resume, admin_expire, admin_snapshot, admin_state_hash,
 };
