@@ -165,6 +165,12 @@ class Clearing {
   std::vector<Position> positions(AccountId account) const;
   // f(const Position&) for each open position of an account, in the order they were opened; no
   // allocation (the risk layer's per-order path).
+  // f(const Position&) for each open position in an instrument, in the order they were opened.
+  template <class F>
+  void for_each_position_in(InstrumentId instrument, F&& f) const {
+    for (std::uint32_t s : instrument_slots_[instrument.raw()])
+      if (positions_[s].size != 0) f(positions_[s]);
+  }
   template <class F>
   void for_each_position(AccountId account, F&& f) const {
     if (!has_account(account)) return;

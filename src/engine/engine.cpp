@@ -334,8 +334,12 @@ void Engine::expire(InstrumentId id, Timestamp at, Step& step) noexcept {
 }
 
 void Engine::try_settle(InstrumentId id) noexcept {
+  // Settlement closes every position of the instrument outside any fill: risk is told first.
+  settling_.clear();
+  clearing_.for_each_position_in(id, [&](const clearing::Position& p) { settling_.emplace_back(p.account, p.size); });
   auto settled = clearing_.settle_expiry(id, expiry_at_[id.raw()]);
   if (!settled) return;  // no index yet: retried when one arrives
+  for (const auto& [account, size] : settling_) risk_->position_changed(account, id, -size);
   status_[id.raw()] = InstrumentStatus::settled;
   events_.push_back(Settled{id, settled->price, static_cast<std::uint32_t>(settled->positions), settled->residue});
   events_.push_back(InstrumentChanged{id, InstrumentStatus::settled});

@@ -244,6 +244,7 @@ class Engine {
   // Buffers of the command being applied (reused; not state).
   std::vector<BookEvent> book_events_;
   std::vector<clearing::FillResult> fills_;  // settle: one per buffered trade, in order
+  std::vector<std::pair<AccountId, std::int64_t>> settling_;  // positions an expiry closes
   Outcome outcome_;
   std::vector<Event> events_;
 };

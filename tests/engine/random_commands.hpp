@@ -1,7 +1,7 @@
 // A seeded stream of engine commands over a few instruments of every shape (inverse and
 // linear perpetuals, a dated future, inverse and linear options): order entry of every type,
 // cancels and amends of live and dead ids, cancel-all, index and mark moves, deposits,
-// withdrawals, transfers, halts, and time that runs through the December expiry and several
+// withdrawals, transfers, halts, margin-model changes, and time that runs through the December expiry and several
 // funding boundaries. Some commands are invalid on purpose (unknown ids, off-tick prices).
 #pragma once
 
@@ -79,6 +79,7 @@ class RandomCommands {
     if (k < 980) return {Transfer{account(), account(), btc_, in(1, 1'000'000)}, dt};
     if (k < 983) return {HaltInstrument{instruments_[i]}, dt};
     if (k < 995) return {ResumeInstrument{instruments_[i]}, dt};
+    if (k < 998) return {ChangeMarginModel{account(), static_cast<std::uint8_t>(in(0, 3))}, dt};
     return {AdvanceTime{}, in(1, 10) * 3'600 * kNsPerSecond};
   }
 
