@@ -166,7 +166,8 @@ risk::OrderChange Engine::exposure(InstrumentId i, Side side, std::int64_t lots,
   return c;
 }
 
-void Engine::markets_changed() noexcept {
+void Engine::markets_changed(std::optional<Timestamp> at) noexcept {
+  markets_at_ = at ? *at : now_;
   // The portfolio-margin grid moves futures at their marks and options at their forward and mark
   // IV; without an IV (no option marks yet) an option's vector stays unusable.
   std::vector<risk::InstrumentMarket> market(instruments_->size());
@@ -187,7 +188,7 @@ void Engine::markets_changed() noexcept {
   std::vector<double> index(instruments_->currencies().all().size(), 0.0);
   for (const Currency& c : instruments_->currencies().all())
     if (const auto i = clearing_.index(c.id)) index[c.id.raw()] = static_cast<double>(i->raw()) / 1e8;
-  risk_->set_markets(now_, market, index);
+  risk_->set_markets(markets_at_, market, index);
 }
 
 // Settle: clearing books every trade of the buffer, in order (fees, premium, PnL, positions).

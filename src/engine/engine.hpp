@@ -189,8 +189,9 @@ class Engine {
   Errc admit_triggered(InstrumentId i, const book::OrderState& o) const noexcept;
   // The open-order exposure of `lots` of an order (risk's view: what a fill could add).
   risk::OrderChange exposure(InstrumentId i, Side side, std::int64_t lots, Price price) const noexcept;
-  // Marks and index changed: the portfolio-margin grid follows.
-  void markets_changed() noexcept;
+  // Marks and index changed: the portfolio-margin grid follows, computed at venue time `at`
+  // (remembered in the snapshot, so a restored engine rebuilds the same grid).
+  void markets_changed(std::optional<Timestamp> at = std::nullopt) noexcept;
   // engine_marks.cpp: the venue's marks of an underlying's futures and options after its index
   // moved (options refitted when due), into clearing and the books (mark stops).
   void build_mark_chains();
@@ -245,6 +246,7 @@ class Engine {
   std::vector<BookEvent> book_events_;
   std::vector<clearing::FillResult> fills_;  // settle: one per buffered trade, in order
   std::vector<std::pair<AccountId, std::int64_t>> settling_;  // positions an expiry closes
+  Timestamp markets_at_{};  // venue time of the portfolio-margin grid
   Outcome outcome_;
   std::vector<Event> events_;
 };

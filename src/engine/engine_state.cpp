@@ -160,6 +160,7 @@ void Engine::save(std::vector<std::byte>& out) const {
   client_ids_.save(w);
   risk_->save(w);
   save_marks(w);
+  w.write_i64(markets_at_.ns());
   STRIKE_ASSERT(w.ok(), "snapshot encoding failed: {}", name(w.error()));
 }
 
@@ -235,13 +236,15 @@ Result<std::unique_ptr<Engine>, Error> Engine::load(const InstrumentRegistry& in
   if (auto s = e->client_ids_.load(r); !s) return fail(s.error());
   if (auto s = e->risk_->load(r, e->clearing_.account_count()); !s) return fail(s.error());
   if (auto s = e->load_marks(r); !s) return fail(s.error());
+  const Timestamp markets_at = Timestamp::from_ns(r.read_i64());
   // What risk rebuilds rather than stores: open-order exposure from the books, portfolio sums
   // from the positions (at the grid of the restored marks).
   for (std::size_t i = 0; i < e->books_.size(); ++i)
     for (const OrderView& v : e->views_[i])
       if (v.id.raw() != 0 && e->books_[i].slot_of(v.id) && v.status == OrderStatus::open)
         e->risk_->orders_changed(v.account, e->exposure(InstrumentId{static_cast<std::uint32_t>(i)}, v.side, v.open().raw(), v.price));
-  if (e->risk_->any_portfolio()) e->markets_changed();
+  e->markets_at_ = markets_at;
+  if (e->risk_->any_portfolio()) e->markets_changed(markets_at);
   e->risk_->rebuild(e->clearing_);
   e->clearing_.begin_command(e->last_seq_, e->now_);  // queries before the next command see its time
   if (auto s = r.finish(); !s) return corrupt(std::string(name(s.error())));

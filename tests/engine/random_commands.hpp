@@ -78,8 +78,8 @@ class RandomCommands {
     if (k < 965) return {Withdraw{account(), in(0, 1) ? btc_ : usdc_, in(1, 2'000'000'000)}, dt};
     if (k < 980) return {Transfer{account(), account(), btc_, in(1, 1'000'000)}, dt};
     if (k < 983) return {HaltInstrument{instruments_[i]}, dt};
-    if (k < 995) return {ResumeInstrument{instruments_[i]}, dt};
-    if (k < 998) return {ChangeMarginModel{account(), static_cast<std::uint8_t>(in(0, 3))}, dt};
+    if (k < 992) return {ResumeInstrument{instruments_[i]}, dt};
+    if (k < 995) return {ChangeMarginModel{account(), static_cast<std::uint8_t>(in(0, 3))}, dt};
     return {AdvanceTime{}, in(1, 10) * 3'600 * kNsPerSecond};
   }
 
