@@ -146,6 +146,8 @@ class Clearing {
   std::optional<RefPrice> index(CurrencyId underlying) const noexcept;
   // The mark, else the last trade price, else none.
   std::optional<RefPrice> mark(InstrumentId instrument) const noexcept;
+  // Whether mark() is a mark (set_mark), not the last trade (which every fill moves).
+  bool has_mark(InstrumentId instrument) const noexcept { return marks_[instrument.raw()].raw() > 0; }
 
   // --- time-driven -----------------------------------------------------------------------------
   // Cash-settles every position of an expiring instrument at the 30-minute TWAP of its index

@@ -202,9 +202,11 @@ void Engine::settle(InstrumentId i) noexcept {
     const AccountId seller = buyer_is_maker ? t->taker_account : t->maker_account;
     fills_.push_back(clearing_.on_fill(clearing::Fill{i, next_trade_id_ + fills_.size(), buyer, seller, buyer_is_maker,
                                                       t->price, t->qty}));
-    // Risk's post-trade update: portfolio-margin sums follow the positions.
-    risk_->position_changed(buyer, i, t->qty.raw());
-    risk_->position_changed(seller, i, -t->qty.raw());
+    // Risk's post-trade update: portfolio-margin sums follow the positions; without a mark the
+    // last trade is the instruments' value, and it just moved.
+    risk_->position_changed(clearing_, buyer, i, t->qty.raw());
+    risk_->position_changed(clearing_, seller, i, -t->qty.raw());
+    if (!clearing_.has_mark(i)) risk_->values_moved();
   }
 }
 
@@ -340,7 +342,7 @@ void Engine::try_settle(InstrumentId id) noexcept {
   clearing_.for_each_position_in(id, [&](const clearing::Position& p) { settling_.emplace_back(p.account, p.size); });
   auto settled = clearing_.settle_expiry(id, expiry_at_[id.raw()]);
   if (!settled) return;  // no index yet: retried when one arrives
-  for (const auto& [account, size] : settling_) risk_->position_changed(account, id, -size);
+  for (const auto& [account, size] : settling_) risk_->position_changed(clearing_, account, id, -size);
   status_[id.raw()] = InstrumentStatus::settled;
   events_.push_back(Settled{id, settled->price, static_cast<std::uint32_t>(settled->positions), settled->residue});
   events_.push_back(InstrumentChanged{id, InstrumentStatus::settled});
@@ -568,6 +570,7 @@ Errc Engine::on_set_index(const SetIndex& c, Step& step) noexcept {
   if (c.currency.raw() >= instruments_->currencies().all().size() || !clearing_.holds(c.currency))
     return Errc::unknown_currency;
   if (auto r = clearing_.set_index(c.currency, c.price); !r) return r.error();
+  risk_->values_moved();
   for (const Instrument& ins : instruments_->all()) {
     if (ins.base != c.currency) continue;
     const InstrumentStatus s = status_[ins.id.raw()];
@@ -585,6 +588,7 @@ Errc Engine::on_set_index(const SetIndex& c, Step& step) noexcept {
 Errc Engine::on_set_mark(const SetMark& c, Step& step) noexcept {
   if (c.instrument.raw() >= books_.size()) return Errc::unknown_instrument;
   if (auto r = clearing_.set_mark(c.instrument, c.price); !r) return r.error();
+  risk_->values_moved();
   if (risk_->any_portfolio()) markets_changed();
   if (status_[c.instrument.raw()] == InstrumentStatus::open) {
     books_[c.instrument.raw()].set_price(book::PriceSource::mark, to_ticks(c.instrument, c.price), now_);

@@ -80,6 +80,7 @@ void Engine::build_mark_chains() {
 
 void Engine::apply_mark(InstrumentId id, RefPrice mark, Step& step) noexcept {
   if (mark.raw() <= 0 || !clearing_.set_mark(id, mark)) return;
+  risk_->values_moved();
   if (status_[id.raw()] != InstrumentStatus::open) return;
   books_[id.raw()].set_price(book::PriceSource::mark, to_ticks(id, mark), now_);
   after_book_call(id, step);

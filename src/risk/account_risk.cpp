@@ -102,8 +102,32 @@ const AccountPortfolio* AccountRisk::portfolio(const Account& a, CurrencyId sett
   return nullptr;
 }
 
-void AccountRisk::position_changed(AccountId account, InstrumentId instrument, std::int64_t lots) {
+void AccountRisk::position_changed(const clearing::Clearing& clearing, AccountId account, InstrumentId instrument,
+                                   std::int64_t lots) {
   Account& a = accounts_[account.raw() - 1];
+  if (a.values.epoch == values_epoch_) {
+    // One entry of the value cache moves: the position's new value replaces its old one.
+    auto& list = a.values.positions;
+    auto it = std::lower_bound(list.begin(), list.end(), instrument,
+                               [](const PositionValue& v, InstrumentId i) { return v.instrument < i; });
+    const std::int64_t old = it != list.end() && it->instrument == instrument ? it->value : 0;
+    const clearing::Position* p = clearing.position(account, instrument);
+    const std::int64_t now = p != nullptr && p->size != 0 ? clearing.mark_value(*p) : 0;
+    if (it != list.end() && it->instrument == instrument) {
+      if (p == nullptr || p->size == 0) list.erase(it);
+      else it->value = now;
+    } else if (p != nullptr && p->size != 0) {
+      list.insert(it, PositionValue{instrument, now});
+    }
+    const CurrencyId c = instruments_->get(instrument).settlement_currency;
+    bool found = false;
+    for (CurrencyValue& t : a.values.totals)
+      if (t.currency == c) {
+        t.value += now - old;
+        found = true;
+      }
+    if (!found) a.values.totals.push_back(CurrencyValue{c, now - old});
+  }
   if (!is_portfolio(a.model) || lots == 0) return;
   AccountPortfolio* p = portfolio(a, instruments_->get(instrument).settlement_currency);
   const auto added = p->add_position(table_, instrument, lots);
@@ -124,6 +148,36 @@ void AccountRisk::build_portfolios(const clearing::Clearing& clearing, AccountId
 }
 
 // --- requirements and funds ---------------------------------------------------------------------
+
+void AccountRisk::rebuild_values(const clearing::Clearing& clearing, AccountId account, const Account& a) const {
+  ValueCache& cache = a.values;
+  cache.epoch = values_epoch_;
+  cache.positions.clear();
+  cache.totals.clear();
+  clearing.for_each_position(account, [&](const clearing::Position& p) {
+    const std::int64_t value = clearing.mark_value(p);
+    cache.positions.push_back(PositionValue{p.instrument, value});
+    const CurrencyId c = instruments_->get(p.instrument).settlement_currency;
+    bool found = false;
+    for (CurrencyValue& t : cache.totals)
+      if (t.currency == c) {
+        t.value += value;
+        found = true;
+      }
+    if (!found) cache.totals.push_back(CurrencyValue{c, value});
+  });
+  std::sort(cache.positions.begin(), cache.positions.end(),
+            [](const PositionValue& x, const PositionValue& y) { return x.instrument < y.instrument; });
+}
+
+std::int64_t AccountRisk::equity(const clearing::Clearing& clearing, AccountId account, CurrencyId currency) const {
+  const Account& a = accounts_[account.raw() - 1];
+  if (a.values.epoch != values_epoch_) rebuild_values(clearing, account, a);
+  std::int64_t value = 0;
+  for (const CurrencyValue& t : a.values.totals)
+    if (t.currency == currency) value = t.value;
+  return clearing.ledger().balance(clearing::LedgerAccount::user(account), currency) + value;
+}
 
 MarginPrices AccountRisk::prices(const clearing::Clearing& clearing, InstrumentId instrument,
                                  const Exposure& orders) const noexcept {
@@ -232,7 +286,7 @@ Result<AccountMargin, Errc> AccountRisk::funds(const clearing::Clearing& clearin
   const auto state_of = [&](CurrencyId c) -> Result<CurrencyState, Errc> {
     auto req = requirement(clearing, account, c, change, extra);
     if (!req) return fail(req.error());
-    std::int64_t equity = clearing.summary(account, c).equity;
+    std::int64_t equity = this->equity(clearing, account, c);
     if (c == currency && __builtin_add_overflow(equity, balance_change, &equity)) return fail(Errc::overflow);
     RefPrice usd{};
     if (is_usd(currencies.get(c).code)) {

@@ -83,8 +83,12 @@ class AccountRisk {
 
   // --- report stage ---------------------------------------------------------------------------
   void orders_changed(AccountId account, const OrderChange& change);
-  // A fill changed a position by `lots` (portfolio-margin sums follow).
-  void position_changed(AccountId account, InstrumentId instrument, std::int64_t lots);
+  // A fill (or a settlement) changed a position by `lots`, clearing already holds the new one:
+  // portfolio-margin sums and the cached position values follow, in O(1).
+  void position_changed(const clearing::Clearing& clearing, AccountId account, InstrumentId instrument, std::int64_t lots);
+  // Something a position's value depends on moved: a mark, an index, or the last trade of an
+  // instrument without a mark (the engine calls it; cached equity is recomputed after it).
+  void values_moved() noexcept { ++values_epoch_; }
   // Market inputs of the portfolio-margin grid (per instrument, per currency), at venue time.
   void set_markets(Timestamp now, std::span<const InstrumentMarket> market, std::span<const double> index);
 
@@ -127,8 +131,25 @@ class AccountRisk {
     InstrumentId instrument{};
     std::int64_t buy_lots = 0, sell_lots = 0, buy_notional = 0, sell_notional = 0;
   };
+  // Each position's value at the marks (clearing's mark_value) and their sum per currency, valid
+  // while no value input moved (values_moved): a fill updates one entry, so the pre-trade check
+  // reads equity without walking every position. A memo, not state.
+  struct PositionValue {
+    InstrumentId instrument{};
+    std::int64_t value = 0;
+  };
+  struct CurrencyValue {
+    CurrencyId currency{};
+    std::int64_t value = 0;
+  };
+  struct ValueCache {
+    std::uint64_t epoch = 0;  // values_epoch_ when built (0: never)
+    std::vector<PositionValue> positions;  // sorted by instrument
+    std::vector<CurrencyValue> totals;
+  };
   struct Account {
     MarginModel model = MarginModel::segregated_sm;
+    mutable ValueCache values;
     std::vector<Exposure> exposures;                          // instruments with open orders, sorted
     std::unique_ptr<std::vector<AccountPortfolio>> portfolios;  // portfolio models: one per settlement currency
   };
@@ -155,6 +176,9 @@ class AccountRisk {
                                     const OrderChange* change,
                                     std::span<const std::pair<InstrumentId, std::int64_t>> extra,
                                     std::int64_t balance_change) const;
+  // Equity in a currency: ledger balance + the positions' values at their marks (cached).
+  std::int64_t equity(const clearing::Clearing& clearing, AccountId account, CurrencyId currency) const;
+  void rebuild_values(const clearing::Clearing& clearing, AccountId account, const Account& a) const;
   AccountPortfolio* portfolio(Account& a, CurrencyId settlement);
   const AccountPortfolio* portfolio(const Account& a, CurrencyId settlement) const;
   void build_portfolios(const clearing::Clearing& clearing, AccountId account, Account& a);
@@ -165,6 +189,7 @@ class AccountRisk {
   std::vector<StandardMargin> standard_;  // [instrument]
   std::vector<Account> accounts_;         // [id - 1]
   std::size_t portfolio_accounts_ = 0;
+  std::uint64_t values_epoch_ = 1;
 };
 
 }  // namespace strike::risk
