@@ -43,7 +43,7 @@ int report(const std::string& data_dir, const std::string& config, std::optional
   auto recovery = journal::Recovery::open(data_dir);
   if (!recovery) return fmt::print(stderr, "strike audit: {}\n", recovery.error().to_string()), kExitFailure;
   venue::RecoveryReport rep;
-  auto engine = venue::replay(registry, {}, recovery.value(), SeqNo{UINT64_MAX}, rep);
+  auto engine = venue::replay(registry, loaded->engine, recovery.value(), SeqNo{UINT64_MAX}, rep);
   if (!engine) return fmt::print(stderr, "strike audit: {}\n", engine.error().to_string()), kExitFailure;
   const engine::Engine& e = *engine.value();
   std::vector<CurrencyId> held;

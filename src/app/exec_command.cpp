@@ -322,6 +322,7 @@ void add_exec_command(CLI::App& root, int& exit_code) {
     options.durability = journal::parse_durability(o->durability).value();
     options.snapshot_every = o->snapshot_every;
     options.flusher_idle = IdleStrategy::from_name(o->idle).value();
+    options.engine = config->engine;
     options.config_text = config->text;
     options.config_extension = config->extension;
     auto opened = venue::Venue::open(registry, options);

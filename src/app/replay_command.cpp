@@ -31,7 +31,7 @@ void add_replay_command(CLI::App& root, int& exit_code) {
     auto recovery = journal::Recovery::open(o->data_dir, ro);
     if (!recovery) return fmt::print(stderr, "strike replay: {}\n", recovery.error().to_string());
     venue::RecoveryReport report;
-    auto engine = venue::replay(config->registry, {}, recovery.value(), SeqNo{o->until}, report);
+    auto engine = venue::replay(config->registry, config->engine, recovery.value(), SeqNo{o->until}, report);
     if (!engine) return fmt::print(stderr, "strike replay: {} (configuration: {})\n", engine.error().to_string(), config->source);
     const engine::Engine& e = *engine.value();
     for (const std::string& m : report.messages) fmt::print("note: {}\n", m);

@@ -143,7 +143,8 @@ Result<InstrumentRegistry> parse_instrument_config(std::string_view toml_text, s
   } catch (const toml::parse_error& e) {
     return fail(Errc::config_syntax, fmt::format("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description()));
   }
-  if (auto keys = check_keys(root, {"currency", "instrument", "option_series"}, Where{source, "top level"}); !keys)
+  // `risk` tables belong to risk::parse_risk_config (the instrument file holds both).
+  if (auto keys = check_keys(root, {"currency", "instrument", "option_series", "risk"}, Where{source, "top level"}); !keys)
     return fail(keys.error());
 
   InstrumentRegistry registry;

@@ -111,6 +111,31 @@ printf '' | "$strike" exec --data-dir "$tmp/venue1" --clock manual --config "$tm
   { echo "FAIL: exec under another configuration must refuse"; cat "$tmp/err"; failures=$((failures + 1)); }
 echo "ok: the configuration is part of the history"
 
+# The file's [[risk]] tables set margin: the same order needs more initial margin under a file
+# that raises BTC's futures initial margin, and a risk table with a bad value refuses to start
+# and names the field.
+cat >"$tmp/margins.jsonl" <<'JSONL'
+{"jsonrpc":"2.0","id":1,"method":"admin/advance_time","params":{"timestamp":1796083200000}}
+{"jsonrpc":"2.0","id":2,"method":"admin/create_account"}
+{"jsonrpc":"2.0","id":3,"method":"admin/set_index","params":{"currency":"BTC","price":100000}}
+{"jsonrpc":"2.0","id":4,"method":"private/get_margins","params":{"account":1,"instrument_name":"BTC-PERPETUAL","amount":10000,"price":100000}}
+JSONL
+cp "$tmp/venue1/config/"*.toml "$tmp/risk.toml"
+printf '\n[[risk]]\ncurrency = "BTC"\nfuture_initial = "0.2"\n' >>"$tmp/risk.toml"
+"$strike" exec --data-dir "$tmp/margin-default" --clock manual <"$tmp/margins.jsonl" >"$tmp/margin-default.out" 2>"$tmp/err" ||
+  { echo "FAIL: exec for margins"; cat "$tmp/err"; failures=$((failures + 1)); }
+"$strike" exec --data-dir "$tmp/margin-risk" --clock manual --config "$tmp/risk.toml" <"$tmp/margins.jsonl" >"$tmp/margin-risk.out" 2>"$tmp/err" ||
+  { echo "FAIL: exec with a [[risk]] table"; cat "$tmp/err"; failures=$((failures + 1)); }
+buy_margin() { grep '"id":4' "$1" | grep -o '"buy":[0-9.e-]*' | cut -d: -f2; }
+default_im=$(buy_margin "$tmp/margin-default.out")
+risk_im=$(buy_margin "$tmp/margin-risk.out")
+awk -v d="$default_im" -v r="$risk_im" 'BEGIN { exit !(d > 0 && r > 5 * d) }' ||
+  { echo "FAIL: [[risk]] future_initial 0.2 must raise the margin of 10000 USD of BTC-PERPETUAL: default '$default_im', with the table '$risk_im'"; failures=$((failures + 1)); }
+{ cat "$tmp/venue1/config/"*.toml; printf '\n[[risk]]\ncurrency = "BTC"\nfuture_initial = "-1"\n'; } >"$tmp/bad-risk.toml"
+expect 1 "a bad [[risk]] table is refused" -- exec --data-dir "$tmp/margin-bad" --config "$tmp/bad-risk.toml"
+grep -q 'bad-risk.toml: risk\[0\] (BTC): future_initial' "$tmp/err" || { echo "FAIL: the refusal names the field"; cat "$tmp/err"; failures=$((failures + 1)); }
+echo "ok: [[risk]] tables of the configuration set margin"
+
 # strike audit: the report, an account's inclusion proof, and verify-proof on good, tampered and
 # malformed proofs (docs/clearing.md). Malformed proofs are typed errors, never a crash.
 expect 0 "audit of the exec data directory" -- audit --data-dir "$tmp/venue1"
